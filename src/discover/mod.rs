@@ -1,0 +1,305 @@
+//! Finding the inputs: which files to read, grouped into modules (one per directory).
+//!
+//! Directories are walked recursively; `.terraform/`, `.git/`, `node_modules/` and hidden
+//! directories are skipped; symlinked directories are followed with loop detection. A file
+//! named on the command line is linted together with the rest of its directory (so its
+//! variables and locals resolve), but only findings in named files are reported — that is
+//! what a pre-commit hook that passes single files needs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::finding::LintError;
+use crate::source::Syntax;
+
+/// The files of one module and which of them findings may be reported in.
+#[derive(Debug, Clone)]
+pub struct ModuleSpec {
+    pub dir: PathBuf,
+    /// Configuration and tfvars files, sorted by name.
+    pub files: Vec<PathBuf>,
+    /// File names findings are reported in; `None` means every file.
+    pub report_only: Option<BTreeSet<OsString>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub modules: Vec<ModuleSpec>,
+    pub errors: Vec<LintError>,
+}
+
+/// What kind of input a file name is, or `None` when kmslint does not read it.
+pub fn input_syntax(name: &str) -> Option<Syntax> {
+    // Editor backups, emacs lock files and hidden files are never configuration.
+    if name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+    {
+        return None;
+    }
+    if [".tf", ".tofu", ".tfvars"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        Some(Syntax::Hcl)
+    } else if [".tf.json", ".tofu.json", ".tfvars.json"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        Some(Syntax::Json)
+    } else {
+        None
+    }
+}
+
+fn is_skipped_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "node_modules"
+}
+
+/// Display form of a path: relative to `cwd` when under it, with `/` separators.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let rel = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
+    let mut out = String::new();
+    for comp in rel.components() {
+        use std::path::Component;
+        match comp {
+            Component::CurDir => continue,
+            Component::RootDir => out.push('/'),
+            other => {
+                if !out.is_empty() && !out.ends_with('/') {
+                    out.push('/');
+                }
+                out.push_str(&other.as_os_str().to_string_lossy());
+            }
+        }
+    }
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out
+    }
+}
+
+/// Lists the input files directly inside `dir` (one module).
+pub fn module_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if input_syntax(&name.to_string_lossy()).is_some() && entry.path().is_file() {
+            files.push(dir.join(name));
+        }
+    }
+    files.sort();
+    Ok(drop_shadowed(files))
+}
+
+/// OpenTofu's rule: `x.tofu` shadows `x.tf` and `x.tofu.json` shadows `x.tf.json`.
+fn drop_shadowed(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let names: BTreeSet<String> = files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".tofu") || n.ends_with(".tofu.json"))
+        .collect();
+    if names.is_empty() {
+        return files;
+    }
+    files
+        .into_iter()
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let twin = if let Some(stem) = name.strip_suffix(".tf.json") {
+                format!("{stem}.tofu.json")
+            } else if let Some(stem) = name.strip_suffix(".tf") {
+                format!("{stem}.tofu")
+            } else {
+                return true;
+            };
+            !names.contains(&twin)
+        })
+        .collect()
+}
+
+/// What discovery knows about one directory.
+#[derive(Default)]
+struct DirState {
+    /// Input files found by a directory walk (so no second listing is needed).
+    walked: Option<Vec<PathBuf>>,
+    /// Files named on the command line.
+    named: BTreeSet<OsString>,
+}
+
+/// Resolves command-line paths into modules.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut out = Discovery::default();
+    let mut order: Vec<PathBuf> = Vec::new();
+    let mut dirs: HashMap<PathBuf, DirState> = HashMap::new();
+    // With several inputs the same directory may be reached twice under different names.
+    let dedupe = paths.len() > 1;
+    let state_for = |dir: PathBuf,
+                     order: &mut Vec<PathBuf>,
+                     dirs: &mut HashMap<PathBuf, DirState>|
+     -> PathBuf {
+        let key = if dedupe {
+            std::fs::canonicalize(&dir).unwrap_or(dir)
+        } else {
+            dir
+        };
+        if !dirs.contains_key(&key) {
+            dirs.insert(key.clone(), DirState::default());
+            order.push(key.clone());
+        }
+        key
+    };
+    let mut pending: Vec<(PathBuf, Option<PathBuf>)> = Vec::new(); // (dir key, walked file | named file)
+    for path in paths {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                out.errors.push(LintError {
+                    path: path.to_string_lossy().into_owned(),
+                    message: format!("cannot read path: {e}"),
+                    location: None,
+                });
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            walk(path, &mut out.errors, &mut |dir, file| {
+                let key = state_for(dir.to_path_buf(), &mut order, &mut dirs);
+                dirs.entry(key)
+                    .or_default()
+                    .walked
+                    .get_or_insert_with(Vec::new)
+                    .push(file);
+            });
+        } else {
+            let name = path.file_name().map(OsString::from).unwrap_or_default();
+            if input_syntax(&name.to_string_lossy()).is_none() {
+                // Not a Terraform file (a pre-commit hook may pass anything): ignore it.
+                continue;
+            }
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let key = state_for(parent, &mut order, &mut dirs);
+            pending.push((key, Some(PathBuf::from(&name))));
+        }
+    }
+    for (key, name) in pending {
+        let state = dirs.entry(key).or_default();
+        if let Some(name) = name {
+            state.named.insert(name.into_os_string());
+        }
+    }
+    for dir in order {
+        let Some(state) = dirs.remove(&dir) else {
+            continue;
+        };
+        let (files, report_only) = match state.walked {
+            // A walked directory reports everything, named files or not.
+            Some(mut files) => {
+                files.sort();
+                (Ok(drop_shadowed(files)), None)
+            }
+            None => (module_files(&dir), Some(state.named)),
+        };
+        match files {
+            Ok(files) if !files.is_empty() => out.modules.push(ModuleSpec {
+                dir,
+                files,
+                report_only,
+            }),
+            Ok(_) => {}
+            Err(e) => out.errors.push(LintError {
+                path: dir.to_string_lossy().into_owned(),
+                message: format!("cannot list directory: {e}"),
+                location: None,
+            }),
+        }
+    }
+    out
+}
+
+/// Calls `found(dir, file)` for every input file under `root`.
+fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, PathBuf)) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !is_skipped_dir(&e.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // A symlink loop is reported by walkdir and skipped; it cannot hang the walk.
+                if e.loop_ancestor().is_none() {
+                    errors.push(LintError {
+                        path: e.path().map_or_else(
+                            || root.to_string_lossy().into_owned(),
+                            |p| p.to_string_lossy().into_owned(),
+                        ),
+                        message: format!("cannot read: {e}"),
+                        location: None,
+                    });
+                }
+                continue;
+            }
+        };
+        if !entry.file_type().is_file()
+            || input_syntax(&entry.file_name().to_string_lossy()).is_none()
+        {
+            continue;
+        }
+        let path = entry.into_path();
+        if let Some(dir) = path.parent() {
+            let dir = dir.to_path_buf();
+            found(&dir, path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_kinds() {
+        assert_eq!(input_syntax("main.tf"), Some(Syntax::Hcl));
+        assert_eq!(input_syntax("main.tofu"), Some(Syntax::Hcl));
+        assert_eq!(input_syntax("x.auto.tfvars"), Some(Syntax::Hcl));
+        assert_eq!(input_syntax("main.tf.json"), Some(Syntax::Json));
+        assert_eq!(input_syntax("a.tfvars.json"), Some(Syntax::Json));
+        assert_eq!(input_syntax("main.tf~"), None);
+        assert_eq!(input_syntax("#main.tf#"), None);
+        assert_eq!(input_syntax(".hidden.tf"), None);
+        assert_eq!(input_syntax("test.tftest.hcl"), None);
+        assert_eq!(input_syntax("plan.json"), None);
+    }
+
+    #[test]
+    fn display_paths_are_relative_with_slashes() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(
+            display_path(Path::new("/work/repo/a/main.tf"), cwd),
+            "a/main.tf"
+        );
+        assert_eq!(display_path(Path::new("./a/main.tf"), cwd), "a/main.tf");
+        assert_eq!(
+            display_path(Path::new("/other/main.tf"), cwd),
+            "/other/main.tf"
+        );
+    }
+}

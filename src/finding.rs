@@ -1,0 +1,96 @@
+//! What rules produce: findings with spans, related locations and fixes.
+
+use serde::Serialize;
+
+use crate::source::{FileRef, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// How far a fix can be trusted (ordered like ruff's `Applicability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Shown to the user, never applied automatically.
+    DisplayOnly,
+    /// May change behaviour beyond the finding; applied only on request.
+    Unsafe,
+    /// Keeps everything but the flagged setting as it was; `--fix` applies it.
+    Safe,
+}
+
+/// Replace the bytes `span` of `file` with `content` (an empty span inserts).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub file: FileRef,
+    pub span: Span,
+    pub content: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub title: String,
+    pub applicability: Applicability,
+    /// Sorted by start offset, non-overlapping.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(title: impl Into<String>, mut edits: Vec<Edit>) -> Fix {
+        edits.sort_by_key(|e| e.span.start);
+        Fix {
+            title: title.into(),
+            applicability: Applicability::Safe,
+            edits,
+        }
+    }
+
+    pub fn is_safe(&self) -> bool {
+        self.applicability == Applicability::Safe
+    }
+}
+
+/// A secondary location that explains a finding (e.g. where a variable got its value).
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub file: FileRef,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: FileRef,
+    pub span: Span,
+    /// Terraform address of the resource, e.g. `aws_kms_key.logs`.
+    pub address: String,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+/// A file that could not be read or parsed. Other files are still linted.
+#[derive(Debug, Clone)]
+pub struct LintError {
+    /// Path as shown to users.
+    pub path: String,
+    pub message: String,
+    /// The file and byte span, when the problem is inside a file we could read.
+    pub location: Option<(FileRef, Span)>,
+}

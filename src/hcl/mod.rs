@@ -1,0 +1,310 @@
+//! Parsing configuration files into the span-carrying [`syntax`](crate::syntax) tree.
+//!
+//! Native HCL goes through `hcl-edit`, which keeps the byte span of every node; `.tf.json` goes
+//! through our span-preserving JSON reader and the HCL JSON mapping in [`json_syntax`].
+
+pub mod json_syntax;
+pub mod lexcheck;
+
+use hcl_edit::expr::{self as hexpr, Expression as HExpr};
+use hcl_edit::structure as hstruct;
+use hcl_edit::template as htemplate;
+
+use crate::source::{SourceFile, Span, Syntax};
+use crate::syntax::*;
+
+/// A syntax error at a byte span in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Parses a configuration file (either syntax) into a [`Body`].
+pub fn parse_file(file: &SourceFile) -> Result<Body, ParseError> {
+    match file.syntax {
+        Syntax::Hcl => parse_hcl(file.body_text(), file.bom_len),
+        Syntax::Json => json_syntax::parse_config(file.body_text(), file.bom_len),
+    }
+}
+
+/// Parses a `.tfvars` / `.tfvars.json` file: a flat list of attributes whose values are
+/// literals. (In JSON, tfvars strings are never templates.)
+pub fn parse_tfvars(file: &SourceFile) -> Result<Body, ParseError> {
+    match file.syntax {
+        Syntax::Hcl => parse_hcl(file.body_text(), file.bom_len),
+        Syntax::Json => json_syntax::parse_tfvars(file.body_text(), file.bom_len),
+    }
+}
+
+/// Parses native HCL. `base` is added to every span (the length of a skipped BOM).
+pub fn parse_hcl(text: &str, base: usize) -> Result<Body, ParseError> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
+        let start = base + e.location().offset().min(text.len());
+        let end = next_char_end(text, start - base) + base;
+        ParseError {
+            message: e.message().to_string(),
+            span: start..end,
+        }
+    })?;
+    let lower = Lower { text, base };
+    Ok(lower.body(&body, base..base + text.len()))
+}
+
+/// End of the character starting at `offset` (for one-character error spans).
+fn next_char_end(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
+}
+
+/// Lowers `hcl-edit` nodes into our tree, shifting spans by `base`.
+struct Lower<'a> {
+    text: &'a str,
+    base: usize,
+}
+
+impl Lower<'_> {
+    fn span_of(&self, node: &impl hcl_edit::Span, fallback: &Span) -> Span {
+        node.span()
+            .map(|r| r.start + self.base..r.end + self.base)
+            .unwrap_or_else(|| fallback.clone())
+    }
+
+    fn body(&self, body: &hstruct::Body, fallback: Span) -> Body {
+        let mut out = Body::default();
+        for structure in body.iter() {
+            match structure {
+                hstruct::Structure::Attribute(attr) => {
+                    let span = self.span_of(attr, &fallback);
+                    let name_span = self.span_of(&attr.key, &span);
+                    out.attributes.push(Attribute {
+                        name: attr.key.as_str().to_string(),
+                        name_span,
+                        expr: self.expr(&attr.value, &span),
+                        span,
+                    });
+                }
+                hstruct::Structure::Block(block) => out.blocks.push(self.block(block, &fallback)),
+            }
+        }
+        out
+    }
+
+    fn block(&self, block: &hstruct::Block, fallback: &Span) -> Block {
+        let span = self.span_of(block, fallback);
+        let ident_span = self.span_of(&block.ident, &span);
+        let labels: Vec<Label> = block
+            .labels
+            .iter()
+            .map(|l| Label {
+                value: l.as_str().to_string(),
+                span: self.span_of(l, &span),
+            })
+            .collect();
+        let header_end = labels.last().map_or(ident_span.end, |l| l.span.end);
+        let open_brace = self.text[header_end.saturating_sub(self.base)..]
+            .find('{')
+            .map_or(span.start, |i| header_end + i);
+        let close_brace = span.end.saturating_sub(1);
+        Block {
+            ident: block.ident.as_str().to_string(),
+            labels,
+            header_span: span.start..header_end,
+            open_brace,
+            close_brace,
+            syntax: Syntax::Hcl,
+            body: self.body(&block.body, open_brace + 1..close_brace),
+            span,
+        }
+    }
+
+    fn expr(&self, expr: &HExpr, fallback: &Span) -> Expr {
+        let span = self.span_of(expr, fallback);
+        let kind = match expr {
+            HExpr::Null(_) => ExprKind::Null,
+            HExpr::Bool(b) => ExprKind::Bool(*b.value()),
+            HExpr::Number(n) => ExprKind::Number(n.as_f64().unwrap_or(f64::NAN)),
+            HExpr::String(s) => ExprKind::String(s.value().clone()),
+            HExpr::Array(a) => ExprKind::Array(a.iter().map(|e| self.expr(e, &span)).collect()),
+            HExpr::Object(o) => ExprKind::Object(
+                o.iter()
+                    .map(|(k, v)| ObjectItem {
+                        key: match k {
+                            hexpr::ObjectKey::Ident(id) => {
+                                ObjectKey::Name(id.as_str().to_string(), self.span_of(id, &span))
+                            }
+                            hexpr::ObjectKey::Expression(e) => ObjectKey::Expr(self.expr(e, &span)),
+                        },
+                        value: self.expr(v.expr(), &span),
+                    })
+                    .collect(),
+            ),
+            HExpr::StringTemplate(t) => return self.template(t, span),
+            HExpr::HeredocTemplate(h) => return self.template(&h.template, span),
+            HExpr::Parenthesis(p) => return self.expr(p.inner(), &span),
+            HExpr::Variable(v) => ExprKind::Variable(v.as_str().to_string()),
+            HExpr::Conditional(c) => ExprKind::Conditional(
+                Box::new(self.expr(&c.cond_expr, &span)),
+                Box::new(self.expr(&c.true_expr, &span)),
+                Box::new(self.expr(&c.false_expr, &span)),
+            ),
+            HExpr::FuncCall(f) => {
+                let mut name = String::new();
+                for ns in &f.name.namespace {
+                    name.push_str(ns.as_str());
+                    name.push_str("::");
+                }
+                name.push_str(f.name.name.as_str());
+                ExprKind::FuncCall {
+                    name,
+                    args: f.args.iter().map(|a| self.expr(a, &span)).collect(),
+                    expand_final: f.args.expand_final(),
+                }
+            }
+            HExpr::Traversal(t) => {
+                let base = self.expr(&t.expr, &span);
+                let ops = t
+                    .operators
+                    .iter()
+                    .map(|op| match op.value() {
+                        hexpr::TraversalOperator::GetAttr(id) => {
+                            TraversalOp::GetAttr(id.as_str().to_string(), self.span_of(op, &span))
+                        }
+                        hexpr::TraversalOperator::Index(e) => {
+                            TraversalOp::Index(self.expr(e, &span))
+                        }
+                        hexpr::TraversalOperator::LegacyIndex(i) => {
+                            let s = self.span_of(op, &span);
+                            TraversalOp::Index(Expr::new(ExprKind::Number(*i.value() as f64), s))
+                        }
+                        hexpr::TraversalOperator::AttrSplat(_)
+                        | hexpr::TraversalOperator::FullSplat(_) => TraversalOp::Splat,
+                    })
+                    .collect();
+                ExprKind::Traversal(Box::new(base), ops)
+            }
+            HExpr::UnaryOp(u) => {
+                let op = match u.operator.value() {
+                    hexpr::UnaryOperator::Not => UnaryOp::Not,
+                    hexpr::UnaryOperator::Neg => UnaryOp::Neg,
+                };
+                ExprKind::Unary(op, Box::new(self.expr(&u.expr, &span)))
+            }
+            HExpr::BinaryOp(b) => {
+                use hexpr::BinaryOperator as B;
+                let op = match b.operator.value() {
+                    B::Eq => BinaryOp::Eq,
+                    B::NotEq => BinaryOp::NotEq,
+                    B::LessEq => BinaryOp::LessEq,
+                    B::GreaterEq => BinaryOp::GreaterEq,
+                    B::Less => BinaryOp::Less,
+                    B::Greater => BinaryOp::Greater,
+                    B::Plus => BinaryOp::Add,
+                    B::Minus => BinaryOp::Sub,
+                    B::Mul => BinaryOp::Mul,
+                    B::Div => BinaryOp::Div,
+                    B::Mod => BinaryOp::Mod,
+                    B::And => BinaryOp::And,
+                    B::Or => BinaryOp::Or,
+                };
+                ExprKind::Binary(
+                    op,
+                    Box::new(self.expr(&b.lhs_expr, &span)),
+                    Box::new(self.expr(&b.rhs_expr, &span)),
+                )
+            }
+            HExpr::ForExpr(_) => ExprKind::Unsupported,
+        };
+        Expr::new(kind, span)
+    }
+
+    fn template(&self, template: &htemplate::Template, span: Span) -> Expr {
+        lower_template(template, span, |e, fallback| self.expr(e, fallback))
+    }
+}
+
+/// Lowers one `hcl-edit` expression parsed from `text`, shifting its spans by `base`.
+pub(crate) fn lower_expr_at(expr: &HExpr, text: &str, base: usize, fallback: &Span) -> Expr {
+    Lower { text, base }.expr(expr, fallback)
+}
+
+/// Lowers a template, unwrapping a template that is exactly one interpolation.
+pub(crate) fn lower_template(
+    template: &htemplate::Template,
+    span: Span,
+    mut lower_expr: impl FnMut(&HExpr, &Span) -> Expr,
+) -> Expr {
+    let mut parts = Vec::new();
+    for element in template.iter() {
+        match element {
+            htemplate::Element::Literal(s) => parts.push(TemplatePart::Literal(s.value().clone())),
+            htemplate::Element::Interpolation(i) => {
+                parts.push(TemplatePart::Interpolation(lower_expr(&i.expr, &span)))
+            }
+            htemplate::Element::Directive(_) => parts.push(TemplatePart::Directive),
+        }
+    }
+    match parts.as_slice() {
+        [TemplatePart::Interpolation(e)] => e.clone(),
+        [] => Expr::new(ExprKind::String(String::new()), span),
+        [TemplatePart::Literal(s)] => Expr::new(ExprKind::String(s.clone()), span),
+        _ => Expr::new(ExprKind::Template(parts), span),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_blocks_attributes_and_labels() {
+        let src = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let block = &body.blocks[0];
+        assert_eq!(
+            &src[block.header_span.clone()],
+            "resource \"aws_kms_key\" \"k\""
+        );
+        assert_eq!(&src[block.span.clone()], src.trim_end());
+        assert_eq!(&src[block.open_brace..block.open_brace + 1], "{");
+        assert_eq!(&src[block.close_brace..block.close_brace + 1], "}");
+        let attr = block.body.attribute("enable_key_rotation").unwrap();
+        assert_eq!(&src[attr.span.clone()], "enable_key_rotation = false");
+        assert_eq!(&src[attr.name_span.clone()], "enable_key_rotation");
+        assert_eq!(&src[attr.expr.span.clone()], "false");
+        assert_eq!(block.label(0), Some("aws_kms_key"));
+    }
+
+    #[test]
+    fn one_line_blocks_crlf_and_bom_offsets() {
+        let src =
+            "\u{feff}locals {\r\n  a = { b = [1, \"x\"] }\r\n}\r\nresource \"a\" \"b\" {}\r\n";
+        let body = parse_hcl(&src[3..], 3).unwrap();
+        let locals = &body.blocks[0];
+        let a = locals.body.attribute("a").unwrap();
+        assert_eq!(&src[a.expr.span.clone()], "{ b = [1, \"x\"] }");
+        let empty = &body.blocks[1];
+        assert_eq!(&src[empty.open_brace..=empty.close_brace], "{}");
+        assert!(empty.body.is_empty());
+    }
+
+    #[test]
+    fn template_with_single_interpolation_is_unwrapped() {
+        let src = "a = \"${var.x}\"\nb = \"x-${var.y}\"\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let a = &body.attribute("a").unwrap().expr;
+        assert_eq!(a.as_reference(), Some(("var".to_string(), vec!["x"])));
+        assert!(matches!(
+            body.attribute("b").unwrap().expr.kind,
+            ExprKind::Template(_)
+        ));
+    }
+
+    #[test]
+    fn parse_error_has_a_span() {
+        let err = parse_hcl("a = \n", 0).unwrap_err();
+        assert!(!err.message.is_empty());
+        assert!(err.span.start <= 5);
+    }
+}

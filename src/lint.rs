@@ -1,0 +1,236 @@
+//! The pipeline: discover → read and parse (with spans) → model → rules → findings.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::discover::{self, display_path, input_syntax, ModuleSpec};
+use crate::finding::{Finding, LintError};
+use crate::hcl;
+use crate::model::{file_role, FileRole, Module};
+use crate::rules;
+use crate::source::{FileRef, SourceFile};
+use crate::syntax::Body;
+
+/// A file with its role and its body (`None` when it did not parse).
+type ParsedFile = (FileRef, FileRole, Option<Body>);
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct LintOutput {
+    /// Sorted by file, then offset, then rule.
+    pub findings: Vec<Finding>,
+    /// Sorted by file.
+    pub errors: Vec<LintError>,
+    pub files: usize,
+    pub modules: usize,
+}
+
+/// Lints files and directories as the `check` command does.
+pub fn lint_paths(paths: &[PathBuf]) -> LintOutput {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let discovery = discover::discover(paths);
+    let results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
+        .modules
+        .par_iter()
+        .map(|spec| lint_module(spec, &cwd))
+        .collect();
+    let mut out = LintOutput {
+        errors: discovery.errors,
+        modules: discovery.modules.len(),
+        ..LintOutput::default()
+    };
+    for (findings, errors, files) in results {
+        out.findings.extend(findings);
+        out.errors.extend(errors);
+        out.files += files;
+    }
+    out.findings.sort_by(|a, b| {
+        (&a.file.display, a.span.start, a.rule, &a.address).cmp(&(
+            &b.file.display,
+            b.span.start,
+            b.rule,
+            &b.address,
+        ))
+    });
+    out.errors.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.1.start))
+            .cmp(&(&b.path, b.location.as_ref().map(|l| l.1.start)))
+    });
+    out
+}
+
+/// Reads a file; a file that is not UTF-8 becomes an error located at the first bad byte.
+pub fn read_source(path: &Path, cwd: &Path) -> Result<FileRef, LintError> {
+    let display = display_path(path, cwd);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let syntax = input_syntax(&name).unwrap_or(crate::source::Syntax::Hcl);
+    let bytes = std::fs::read(path).map_err(|e| LintError {
+        path: display.clone(),
+        message: format!("cannot read file: {e}"),
+        location: None,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Arc::new(SourceFile::new(
+            path.to_path_buf(),
+            display,
+            text,
+            syntax,
+        ))),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = Arc::new(SourceFile::new(
+                path.to_path_buf(),
+                display.clone(),
+                text,
+                syntax,
+            ));
+            Err(LintError {
+                path: display,
+                message: format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                location: Some((file, at..at + 1)),
+            })
+        }
+    }
+}
+
+/// Parses one file according to its role in the module.
+pub fn parse_source(file: &FileRef) -> Result<Body, LintError> {
+    let parsed = match file_role(&file_name(file)) {
+        FileRole::Config => hcl::parse_file(file),
+        FileRole::AutoTfvars(_) | FileRole::OtherTfvars => hcl::parse_tfvars(file),
+    };
+    parsed.map_err(|e| LintError {
+        path: file.display.clone(),
+        message: e.message,
+        location: Some((file.clone(), e.span)),
+    })
+}
+
+/// Reads, parses and checks one module; returns its reported findings, its errors and the
+/// number of files read.
+fn lint_module(spec: &ModuleSpec, cwd: &Path) -> (Vec<Finding>, Vec<LintError>, usize) {
+    // In a directory walk, a module that mentions no resource type any rule looks at only
+    // gets a structural check of each file, done in a reused buffer: most modules of a large
+    // tree are like that, and this keeps the walk close to the speed of a plain text search.
+    // Files named on the command line are always parsed in full.
+    if spec.report_only.is_none() {
+        let prechecks: Vec<(bool, Option<LintError>)> =
+            spec.files.par_iter().map(|p| precheck(p, cwd)).collect();
+        if !prechecks.iter().any(|(mentions, _)| *mentions) {
+            let errors = prechecks.into_iter().filter_map(|(_, e)| e).collect();
+            return (Vec::new(), errors, spec.files.len());
+        }
+    }
+    let files: Vec<Result<FileRef, LintError>> =
+        spec.files.par_iter().map(|p| read_source(p, cwd)).collect();
+    let loaded: Vec<(Option<ParsedFile>, Option<LintError>)> = files
+        .into_par_iter()
+        .map(|file| {
+            let file = match file {
+                Ok(file) => file,
+                Err(e) => return (None, Some(e)),
+            };
+            let role = file_role(&file_name(&file));
+            match parse_source(&file) {
+                Ok(body) => (Some((file, role, Some(body))), None),
+                Err(e) => (Some((file, role, None)), Some(e)),
+            }
+        })
+        .collect();
+    let files = loaded.len();
+    let mut parsed = Vec::with_capacity(files);
+    let mut errors = Vec::new();
+    for (file, error) in loaded {
+        parsed.extend(file);
+        errors.extend(error);
+    }
+    let module = Module::build(spec.dir.clone(), parsed, errors);
+    let mut findings = rules::check_module(&module);
+    if let Some(named) = &spec.report_only {
+        let in_named = |file: &FileRef| file.path.file_name().is_some_and(|n| named.contains(n));
+        findings.retain(|f| in_named(&f.file) || f.related.iter().any(|r| in_named(&r.file)));
+        // Errors in files that were not named are not the caller's business; the values they
+        // would have defined are simply unknown.
+        let errors = module
+            .errors
+            .into_iter()
+            .filter(|e| e.location.as_ref().is_none_or(|(f, _)| in_named(f)))
+            .collect();
+        return (findings, errors, files);
+    }
+    (findings, module.errors, files)
+}
+
+/// Reads a file into a per-thread buffer and returns whether it is a configuration file
+/// that mentions a resource type some rule checks (a byte search, so a mention in a comment
+/// also counts: that only costs a full parse), and its structural error if any.
+fn precheck(path: &Path, cwd: &Path) -> (bool, Option<LintError>) {
+    use std::cell::RefCell;
+    use std::io::Read;
+    use std::sync::OnceLock;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    static FINDERS: OnceLock<Vec<memchr::memmem::Finder<'static>>> = OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        rules::RULES
+            .iter()
+            .flat_map(|r| r.meta().resource_types.iter())
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
+            .collect()
+    });
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        let read = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buffer));
+        if read.is_err() {
+            // Let the full reader produce the error message.
+            return (false, read_source(path, cwd).err());
+        }
+        let Ok(text) = std::str::from_utf8(&buffer) else {
+            return (false, read_source(path, cwd).err());
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mentions = file_role(&name) == FileRole::Config
+            && finders.iter().any(|f| f.find(text.as_bytes()).is_some());
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let problem = match input_syntax(&name) {
+            Some(crate::source::Syntax::Json) => crate::json::parse(&text[bom..])
+                .err()
+                .map(|e| (e.message, e.offset)),
+            _ => hcl::lexcheck::check(&text[bom..]),
+        };
+        let error = problem.map(|(message, at)| {
+            let file = Arc::new(SourceFile::new(
+                path.to_path_buf(),
+                display_path(path, cwd),
+                text.to_string(),
+                input_syntax(&name).unwrap_or(crate::source::Syntax::Hcl),
+            ));
+            let at = crate::source::clamp_to_char_boundary(&file.text, bom + at);
+            let end = crate::source::clamp_to_char_boundary(&file.text, at + 1).max(at);
+            LintError {
+                path: file.display.clone(),
+                message,
+                location: Some((file, at..end)),
+            }
+        });
+        (mentions, error)
+    })
+}
+
+fn file_name(file: &FileRef) -> String {
+    file.path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,202 @@
+//! The syntax tree every configuration file is lowered into, whatever it was written in.
+//!
+//! Native HCL (via `hcl-edit`) and HCL's JSON variant produce the same tree, so the model, the
+//! evaluator and the rules never care which syntax a file uses. Every node keeps the byte span
+//! of the text it came from; fixes are built from those spans.
+
+use crate::source::{Span, Syntax};
+
+/// The contents of a file or of a block.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<Block>,
+}
+
+impl Body {
+    /// The attribute with this name. HCL forbids duplicates; in JSON the last one wins.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().rev().find(|a| a.name == name)
+    }
+
+    pub fn blocks_named<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks.iter().filter(move |b| b.ident == ident)
+    }
+
+    /// Start offset of the first attribute or block, in source order.
+    pub fn first_item_start(&self) -> Option<usize> {
+        let a = self.attributes.iter().map(|a| a.span.start).min();
+        let b = self.blocks.iter().map(|b| b.span.start).min();
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty() && self.blocks.is_empty()
+    }
+}
+
+/// `name = expr` (HCL) or `"name": value` (JSON).
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub name_span: Span,
+    /// From the first byte of the name to the last byte of the value.
+    pub span: Span,
+    pub expr: Expr,
+}
+
+/// `ident "label" ... { body }`.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub ident: String,
+    pub labels: Vec<Label>,
+    /// From the identifier (or JSON key of the outermost label) through the closing brace.
+    pub span: Span,
+    /// From the identifier through the last label: where a finding about the block points.
+    pub header_span: Span,
+    /// Offset of `{` and of `}` (exclusive end is `close + 1`).
+    pub open_brace: usize,
+    pub close_brace: usize,
+    pub syntax: Syntax,
+    pub body: Body,
+}
+
+impl Block {
+    pub fn label(&self, i: usize) -> Option<&str> {
+        self.labels.get(i).map(|l| l.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub value: String,
+    pub span: Span,
+}
+
+/// An expression with its span.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Number(f64),
+    /// A string with no interpolation.
+    String(String),
+    /// A string with interpolations; a template that is one interpolation is lowered to the
+    /// interpolated expression itself (HCL's "interpolation unwrapping").
+    Template(Vec<TemplatePart>),
+    Array(Vec<Expr>),
+    Object(Vec<ObjectItem>),
+    /// A bare name such as `var` or `local` (the root of a traversal).
+    Variable(String),
+    /// `expr.attr`, `expr[index]`, splats.
+    Traversal(Box<Expr>, Vec<TraversalOp>),
+    FuncCall {
+        name: String,
+        args: Vec<Expr>,
+        /// `f(list...)`
+        expand_final: bool,
+    },
+    Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// Syntax the evaluator does not model (`for` expressions, template directives, ...).
+    /// It always evaluates to unknown.
+    Unsupported,
+}
+
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    Literal(String),
+    Interpolation(Expr),
+    /// `%{ if }` / `%{ for }`: not modelled, makes the template unknown.
+    Directive,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectItem {
+    pub key: ObjectKey,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub enum ObjectKey {
+    /// `key = value` with a bare identifier.
+    Name(String, Span),
+    /// `(expr) = value` or `"key" = value`.
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub enum TraversalOp {
+    GetAttr(String, Span),
+    Index(Expr),
+    Splat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    Greater,
+    GreaterEq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    And,
+    Or,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    /// `var.name` / `local.name` / `aws_kms_key.x.arn` as a dotted path of plain attribute
+    /// names, when the expression is exactly that.
+    pub fn as_reference(&self) -> Option<(String, Vec<&str>)> {
+        match &self.kind {
+            ExprKind::Variable(root) => Some((root.clone(), Vec::new())),
+            ExprKind::Traversal(base, ops) => {
+                let ExprKind::Variable(root) = &base.kind else {
+                    return None;
+                };
+                let mut names = Vec::with_capacity(ops.len());
+                for op in ops {
+                    match op {
+                        TraversalOp::GetAttr(n, _) => names.push(n.as_str()),
+                        _ => return None,
+                    }
+                }
+                Some((root.clone(), names))
+            }
+            _ => None,
+        }
+    }
+
+    /// True for `true`, `false`, numbers, plain strings and `null`: values written in place.
+    pub fn is_literal(&self) -> bool {
+        matches!(
+            self.kind,
+            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::String(_)
+        )
+    }
+}
