@@ -111,13 +111,37 @@ impl Module {
         };
         // tfvars precedence: by rank, then lexical file name; later assignments overwrite.
         let mut tfvars_files = Vec::new();
+        let mut overrides = Vec::new();
         for (file, role, body) in parsed {
             module.files.push(file.clone());
             match (role, body) {
+                (FileRole::Config, Some(body)) if is_override_file(&file_name(&file)) => {
+                    overrides.push(body)
+                }
                 (FileRole::Config, Some(body)) => module.add_config(&file, body),
                 (FileRole::AutoTfvars(rank), Some(body)) => tfvars_files.push((rank, file, body)),
                 (FileRole::AutoTfvars(_), None) => module.tfvars_incomplete = true,
                 _ => {}
+            }
+        }
+        // Override files are not merged yet: a resource they touch is left out rather than
+        // judged on half of its configuration (no finding is better than a wrong one).
+        for body in overrides {
+            for block in body
+                .blocks
+                .iter()
+                .filter(|b| b.ident == "resource" || b.ident == "data")
+            {
+                module.resources.retain(|r| {
+                    let mode = if block.ident == "resource" {
+                        ResourceMode::Managed
+                    } else {
+                        ResourceMode::Data
+                    };
+                    !(r.mode == mode
+                        && Some(r.type_name.as_str()) == block.label(0)
+                        && Some(r.name.as_str()) == block.label(1))
+                });
             }
         }
         tfvars_files.sort_by_key(|(rank, file, _)| (*rank, file_name(file)));
@@ -190,6 +214,14 @@ impl Module {
             .iter()
             .filter(move |r| r.mode == ResourceMode::Managed && r.type_name == type_name)
     }
+}
+
+/// `override.tf`, `x_override.tf`, and their `.tf.json` / `.tofu` / `.tofu.json` variants.
+pub fn is_override_file(name: &str) -> bool {
+    let stem = [".tf.json", ".tofu.json", ".tf", ".tofu"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext));
+    stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
 }
 
 fn file_name(file: &FileRef) -> String {

@@ -146,7 +146,7 @@ fn related_origin(value: &Value) -> Vec<Related> {
         .map(|o| Related {
             file: o.file.clone(),
             span: o.span.clone(),
-            message: format!("{} is set here", o.describe()),
+            message: "the value is set here".to_string(),
         })
         .collect()
 }

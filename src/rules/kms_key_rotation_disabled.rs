@@ -128,7 +128,7 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         let related = vec![Related {
             file: origin.file.clone(),
             span: origin.span.clone(),
-            message: format!("{} is set here", origin.describe()),
+            message: "the value is set here".to_string(),
         }];
         return Some(finding(attr.span.clone(), message, related, None));
     }

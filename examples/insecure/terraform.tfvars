@@ -1,0 +1,1 @@
+rotate_data_key = false

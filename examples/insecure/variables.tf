@@ -1,0 +1,4 @@
+variable "rotate_data_key" {
+  type    = bool
+  default = true
+}
