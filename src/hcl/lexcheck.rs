@@ -197,8 +197,13 @@ mod tests {
             check("a = <<EOT\nx\n"),
             Some(("unterminated heredoc `EOT`".into(), 4))
         );
+        // The innermost open construct is reported: here the string opened inside `${`.
         assert_eq!(
             check("a = \"${x\""),
+            Some(("unterminated string".into(), 8))
+        );
+        assert_eq!(
+            check("a = \"${x"),
             Some(("unterminated template interpolation".into(), 5))
         );
     }

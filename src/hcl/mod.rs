@@ -39,16 +39,169 @@ pub fn parse_tfvars(file: &SourceFile) -> Result<Body, ParseError> {
 
 /// Parses native HCL. `base` is added to every span (the length of a skipped BOM).
 pub fn parse_hcl(text: &str, base: usize) -> Result<Body, ParseError> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
-        let start = base + e.location().offset().min(text.len());
-        let end = next_char_end(text, start - base) + base;
+    let first = match hcl_edit::parser::parse_body(text) {
+        Ok(body) => return Ok(Lower { text, base }.body(&body, base..base + text.len())),
+        Err(e) => e,
+    };
+    let to_error = |e: &hcl_edit::parser::Error| {
+        let at = e.location().offset().min(text.len());
         ParseError {
             message: e.message().to_string(),
-            span: start..end,
+            span: base + at..base + next_char_end(text, at),
         }
-    })?;
-    let lower = Lower { text, base };
-    Ok(lower.body(&body, base..base + text.len()))
+    };
+    // `hcl-edit` is stricter than Terraform in two ways seen in real modules: it rejects a
+    // line break before or after an operator inside brackets (`cond\n ? a\n : b`) and
+    // duplicate keys in an object constructor (Terraform keeps the last). Such files are
+    // repaired with same-length byte patches and parsed again, so every span still points
+    // into the original text; objects with a renamed duplicate key evaluate to unknown.
+    let mut patched = text.to_string();
+    let mut renamed_keys = Vec::new();
+    let mut error = first;
+    for attempt in 0..MAX_REPAIRS {
+        if !repair(&mut patched, &error, attempt, &mut renamed_keys) {
+            return Err(to_error(&error));
+        }
+        match hcl_edit::parser::parse_body(&patched) {
+            Ok(body) => {
+                let mut lowered = Lower {
+                    text: &patched,
+                    base,
+                }
+                .body(&body, base..base + text.len());
+                for at in &renamed_keys {
+                    poison_objects_containing(&mut lowered, base + at);
+                }
+                return Ok(lowered);
+            }
+            Err(e) => error = e,
+        }
+    }
+    Err(to_error(&error))
+}
+
+const MAX_REPAIRS: usize = 64;
+
+/// Applies one same-length patch for a known `hcl-edit` strictness at the error; returns
+/// false when the error is not one of those (the file is then really invalid).
+fn repair(
+    text: &mut String,
+    error: &hcl_edit::parser::Error,
+    attempt: usize,
+    renamed: &mut Vec<usize>,
+) -> bool {
+    let at = error.location().offset().min(text.len());
+    let bytes = text.as_bytes();
+    if error.message().contains("redefined object key") {
+        // Rename the repeated key to a placeholder of the same length.
+        let (start, quoted) = if bytes.get(at) == Some(&b'"') {
+            (at + 1, true)
+        } else {
+            (at, false)
+        };
+        let end = (start..bytes.len())
+            .find(|&i| {
+                let c = bytes[i];
+                if quoted {
+                    c == b'"' || c == b'\\'
+                } else {
+                    !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                }
+            })
+            .unwrap_or(bytes.len());
+        if end == start || !bytes[start..end].is_ascii() || renamed.contains(&at) {
+            return false;
+        }
+        let width = end - start;
+        let tag = format!("_{attempt:x}");
+        let placeholder = format!("{:_>width$}", &tag[tag.len().saturating_sub(width)..]);
+        text.replace_range(start..end, &placeholder);
+        renamed.push(at);
+        return true;
+    }
+    // A line break next to an operator: find the whitespace run around the error.
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut gap_start = at;
+    while gap_start > 0 && is_ws(bytes[gap_start - 1]) {
+        gap_start -= 1;
+    }
+    let mut gap_end = at;
+    while gap_end < bytes.len() && is_ws(bytes[gap_end]) {
+        gap_end += 1;
+    }
+    let before = gap_start.checked_sub(1).map(|i| bytes[i]);
+    let after = bytes.get(gap_end).copied();
+    let operator_before = matches!(
+        before,
+        Some(
+            b'?' | b':'
+                | b'&'
+                | b'|'
+                | b'>'
+                | b'='
+                | b'+'
+                | b'-'
+                | b'*'
+                | b'/'
+                | b'%'
+                | b'!'
+                | b'<'
+        )
+    );
+    let operator_after = matches!(
+        after,
+        Some(b'?' | b':' | b'&' | b'|' | b'+' | b'*' | b'/' | b'%' | b'=' | b'!' | b'<' | b'>')
+    );
+    if !bytes[gap_start..gap_end].contains(&b'\n') || !(operator_before || operator_after) {
+        return false;
+    }
+    let spaces = " ".repeat(gap_end - gap_start);
+    text.replace_range(gap_start..gap_end, &spaces);
+    true
+}
+
+/// Makes every object constructor whose span contains `offset` unsupported (unknown).
+fn poison_objects_containing(body: &mut Body, offset: usize) {
+    fn expr(e: &mut Expr, offset: usize) {
+        if !(e.span.start <= offset && offset < e.span.end) {
+            return;
+        }
+        match &mut e.kind {
+            ExprKind::Object(_) => e.kind = ExprKind::Unsupported,
+            ExprKind::Array(items) => items.iter_mut().for_each(|i| expr(i, offset)),
+            ExprKind::Template(parts) => parts.iter_mut().for_each(|p| {
+                if let TemplatePart::Interpolation(i) = p {
+                    expr(i, offset)
+                }
+            }),
+            ExprKind::Traversal(b, ops) => {
+                expr(b, offset);
+                ops.iter_mut().for_each(|op| {
+                    if let TraversalOp::Index(i) = op {
+                        expr(i, offset)
+                    }
+                })
+            }
+            ExprKind::FuncCall { args, .. } => args.iter_mut().for_each(|a| expr(a, offset)),
+            ExprKind::Conditional(a, b, c) => {
+                expr(a, offset);
+                expr(b, offset);
+                expr(c, offset);
+            }
+            ExprKind::Unary(_, a) => expr(a, offset),
+            ExprKind::Binary(_, a, b) => {
+                expr(a, offset);
+                expr(b, offset);
+            }
+            _ => {}
+        }
+    }
+    for a in &mut body.attributes {
+        expr(&mut a.expr, offset);
+    }
+    for b in &mut body.blocks {
+        poison_objects_containing(&mut b.body, offset);
+    }
 }
 
 /// End of the character starting at `offset` (for one-character error spans).
@@ -299,6 +452,40 @@ mod tests {
             body.attribute("b").unwrap().expr.kind,
             ExprKind::Template(_)
         ));
+    }
+
+    #[test]
+    fn line_breaks_around_operators_inside_brackets_are_accepted() {
+        let src = "locals {\n  a = { for k, v in var.m : k =>\n    v.x\n    ? 1\n    : 2 }\n  b = (true &&\n  false)\n}\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let b = body.blocks[0].body.attribute("b").unwrap();
+        assert_eq!(
+            &src[b.expr.span.clone()],
+            "(true &&\n  false)"
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+        );
+    }
+
+    #[test]
+    fn duplicate_object_keys_parse_and_make_the_object_unknown() {
+        let src = "locals {\n  o = {\n    port = 80\n    port = 81\n  }\n  p = 1\n}\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let locals = &body.blocks[0].body;
+        assert!(matches!(
+            locals.attribute("o").unwrap().expr.kind,
+            ExprKind::Unsupported
+        ));
+        assert!(matches!(
+            locals.attribute("p").unwrap().expr.kind,
+            ExprKind::Number(_)
+        ));
+    }
+
+    #[test]
+    fn real_errors_are_still_errors() {
+        assert!(parse_hcl("a = 1\nb = \n", 0).is_err());
+        assert!(parse_hcl("r {\n  a = (1 +\n", 0).is_err());
     }
 
     #[test]
