@@ -83,6 +83,31 @@ pub struct Finding {
     pub address: String,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
+    /// The attribute the finding is about, as a dotted path inside the resource
+    /// (`enable_key_rotation`, `recording_group.resource_types`); `None` for the block itself.
+    pub attribute: Option<String>,
+    /// Set when a suppression comment or the baseline silences the finding. Suppressed
+    /// findings are still reported (JSON, SARIF) but do not count towards the exit code.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is silenced.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    /// `inline` (a comment), `file` (an ignore-file comment) or `baseline`.
+    pub kind: SuppressionKind,
+    /// The reason given with the suppression, if any.
+    pub justification: String,
+    /// Where the suppression is written (not set for the baseline).
+    pub location: Option<(FileRef, Span)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    Inline,
+    File,
+    Baseline,
 }
 
 /// A file that could not be read or parsed. Other files are still linted.

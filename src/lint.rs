@@ -1,5 +1,6 @@
 //! The pipeline: discover → read and parse (with spans) → model → rules → findings.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,14 +28,65 @@ pub struct LintOutput {
     pub modules: usize,
 }
 
+/// In-memory file contents that take precedence over the disk (an editor's unsaved buffers),
+/// keyed by the path as it will be found (absolute paths for absolute inputs).
+pub type Overlay = HashMap<PathBuf, String>;
+
 /// Lints files and directories as the `check` command does.
 pub fn lint_paths(paths: &[PathBuf]) -> LintOutput {
+    lint_paths_with(paths, &Overlay::new())
+}
+
+/// Lints with some files' contents taken from `overlay` instead of the disk. Overlay files
+/// in the directory of a named file belong to its module even if they are not on disk yet.
+pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let discovery = discover::discover(paths);
+    let mut discovery = discover::discover(paths);
+    // A named file that exists only in the overlay (a new, unsaved buffer).
+    for path in paths {
+        if overlay.contains_key(path) && !path.exists() {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            discovery
+                .errors
+                .retain(|e| e.path != path.to_string_lossy());
+            let name = path
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_default();
+            match discovery.modules.iter_mut().find(|m| m.dir == dir) {
+                Some(m) => {
+                    if let Some(named) = &mut m.report_only {
+                        named.insert(name);
+                    }
+                }
+                None => discovery.modules.push(ModuleSpec {
+                    dir,
+                    files: Vec::new(),
+                    report_only: Some([name].into_iter().collect()),
+                }),
+            }
+        }
+    }
+    for spec in &mut discovery.modules {
+        for path in overlay.keys() {
+            let same_dir = path.parent() == Some(spec.dir.as_path());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if same_dir && input_syntax(&name).is_some() && !spec.files.contains(path) {
+                spec.files.push(path.clone());
+            }
+        }
+        spec.files.sort();
+    }
     let results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
         .modules
         .par_iter()
-        .map(|spec| lint_module(spec, &cwd))
+        .map(|spec| lint_module(spec, &cwd, overlay))
         .collect();
     let mut out = LintOutput {
         errors: discovery.errors,
@@ -63,12 +115,25 @@ pub fn lint_paths(paths: &[PathBuf]) -> LintOutput {
 
 /// Reads a file; a file that is not UTF-8 becomes an error located at the first bad byte.
 pub fn read_source(path: &Path, cwd: &Path) -> Result<FileRef, LintError> {
+    read_source_with(path, cwd, &Overlay::new())
+}
+
+/// Like [`read_source`], preferring the overlay's text.
+pub fn read_source_with(path: &Path, cwd: &Path, overlay: &Overlay) -> Result<FileRef, LintError> {
     let display = display_path(path, cwd);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let syntax = input_syntax(&name).unwrap_or(crate::source::Syntax::Hcl);
+    if let Some(text) = overlay.get(path) {
+        return Ok(Arc::new(SourceFile::new(
+            path.to_path_buf(),
+            display,
+            text.clone(),
+            syntax,
+        )));
+    }
     let bytes = std::fs::read(path).map_err(|e| LintError {
         path: display.clone(),
         message: format!("cannot read file: {e}"),
@@ -114,12 +179,16 @@ pub fn parse_source(file: &FileRef) -> Result<Body, LintError> {
 
 /// Reads, parses and checks one module; returns its reported findings, its errors and the
 /// number of files read.
-fn lint_module(spec: &ModuleSpec, cwd: &Path) -> (Vec<Finding>, Vec<LintError>, usize) {
+fn lint_module(
+    spec: &ModuleSpec,
+    cwd: &Path,
+    overlay: &Overlay,
+) -> (Vec<Finding>, Vec<LintError>, usize) {
     // In a directory walk, a module that mentions no resource type any rule looks at only
     // gets a structural check of each file, done in a reused buffer: most modules of a large
     // tree are like that, and this keeps the walk close to the speed of a plain text search.
     // Files named on the command line are always parsed in full.
-    if spec.report_only.is_none() {
+    if spec.report_only.is_none() && overlay.is_empty() {
         let prechecks: Vec<(bool, Option<LintError>)> =
             spec.files.par_iter().map(|p| precheck(p, cwd)).collect();
         if !prechecks.iter().any(|(mentions, _)| *mentions) {
@@ -127,8 +196,11 @@ fn lint_module(spec: &ModuleSpec, cwd: &Path) -> (Vec<Finding>, Vec<LintError>, 
             return (Vec::new(), errors, spec.files.len());
         }
     }
-    let files: Vec<Result<FileRef, LintError>> =
-        spec.files.par_iter().map(|p| read_source(p, cwd)).collect();
+    let files: Vec<Result<FileRef, LintError>> = spec
+        .files
+        .par_iter()
+        .map(|p| read_source_with(p, cwd, overlay))
+        .collect();
     let loaded: Vec<(Option<ParsedFile>, Option<LintError>)> = files
         .into_par_iter()
         .map(|file| {

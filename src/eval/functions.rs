@@ -116,22 +116,15 @@ fn apply(name: &str, values: Vec<Value>) -> EvalResult {
                     Some(n) => known(ValueKind::Number(n)),
                     None => unknown(),
                 },
-                _ => {
-                    if matches!(name, "lower" | "upper" | "trimspace")
-                        && !matches!(v.kind, ValueKind::String(_) | ValueKind::Unknown)
-                    {
-                        return Err(EvalError::new(format!("`{name}` needs a string")));
-                    }
-                    match v.to_str()? {
-                        Some(s) => known(ValueKind::String(match name {
-                            "lower" => s.to_lowercase(),
-                            "upper" => s.to_uppercase(),
-                            "trimspace" => s.trim().to_string(),
-                            _ => s,
-                        })),
-                        None => unknown(),
-                    }
-                }
+                _ => match v.to_str()? {
+                    Some(s) => known(ValueKind::String(match name {
+                        "lower" => s.to_lowercase(),
+                        "upper" => s.to_uppercase(),
+                        "trimspace" => s.trim().to_string(),
+                        _ => s,
+                    })),
+                    None => unknown(),
+                },
             }
         }
         "contains" => {
@@ -185,7 +178,10 @@ fn apply(name: &str, values: Vec<Value>) -> EvalResult {
             arity(name, &values, 1)?;
             let n = match &values[0].kind {
                 ValueKind::Unknown => return unknown(),
-                ValueKind::String(s) => s.chars().count(),
+                // Terraform counts user-perceived characters (grapheme clusters).
+                ValueKind::String(s) => {
+                    unicode_segmentation::UnicodeSegmentation::graphemes(s.as_str(), true).count()
+                }
                 ValueKind::List(items) => items.len(),
                 ValueKind::Object(items) => items.len(),
                 _ => return Err(EvalError::new("`length` needs a collection or string")),
@@ -253,12 +249,24 @@ fn apply(name: &str, values: Vec<Value>) -> EvalResult {
                     _ => out.push(item.clone()),
                 }
             }
-            if name == "toset" && out.iter().all(|v| matches!(v.kind, ValueKind::String(_))) {
-                // Terraform orders sets of strings lexically.
-                out.sort_by(|a, b| match (&a.kind, &b.kind) {
-                    (ValueKind::String(x), ValueKind::String(y)) => x.cmp(y),
-                    _ => std::cmp::Ordering::Equal,
-                });
+            if name == "toset" {
+                // Sets are ordered like go-cty: false before true, numbers by value, strings
+                // lexically. Mixed element types keep their order.
+                let rank = |v: &Value| match &v.kind {
+                    ValueKind::Bool(_) => 0,
+                    ValueKind::Number(_) => 1,
+                    ValueKind::String(_) => 2,
+                    _ => 3,
+                };
+                let first = out.first().map(rank);
+                if first.is_some_and(|r| r < 3) && out.iter().all(|v| Some(rank(v)) == first) {
+                    out.sort_by(|a, b| match (&a.kind, &b.kind) {
+                        (ValueKind::Bool(x), ValueKind::Bool(y)) => x.cmp(y),
+                        (ValueKind::Number(x), ValueKind::Number(y)) => x.total_cmp(y),
+                        (ValueKind::String(x), ValueKind::String(y)) => x.cmp(y),
+                        _ => std::cmp::Ordering::Equal,
+                    });
+                }
             }
             known(ValueKind::List(out))
         }

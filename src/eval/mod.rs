@@ -175,11 +175,19 @@ impl Value {
                 if a.len() != b.len() {
                     return Some(false);
                 }
+                let mut all = true;
                 for (k, x) in a {
-                    let y = other.get(k)?;
-                    if !x.equals(y)? {
+                    let Some(y) = other.get(k) else {
                         return Some(false);
+                    };
+                    match x.equals(y) {
+                        Some(false) => return Some(false),
+                        None => all = false,
+                        Some(true) => {}
                     }
+                }
+                if !all {
+                    return None;
                 }
                 true
             }
@@ -456,23 +464,22 @@ impl<'m> Scope<'m> {
         let Some(decl) = module.variables.get(name) else {
             return Value::unknown();
         };
-        if let Some(assign) = module.tfvars.get(name) {
+        let value = if let Some(assign) = module.tfvars.get(name) {
             let def = Definer::At(OriginKind::Tfvars(name.to_string()), assign.file.clone());
-            return self
-                .eval_in(&assign.attribute.expr, &def)
-                .unwrap_or_else(|_| Value::unknown());
-        }
-        match &decl.default {
-            Some(default) => {
-                let def = Definer::At(
-                    OriginKind::VariableDefault(name.to_string()),
-                    decl.file.clone(),
-                );
-                self.eval_in(default, &def)
-                    .unwrap_or_else(|_| Value::unknown())
-            }
+            self.eval_in(&assign.attribute.expr, &def)
+        } else if let Some(default) = &decl.default {
+            let def = Definer::At(
+                OriginKind::VariableDefault(name.to_string()),
+                decl.file.clone(),
+            );
+            self.eval_in(default, &def)
+        } else {
             // Required variable with no value: only known when Terraform runs.
-            None => Value::unknown(),
+            return Value::unknown();
+        };
+        match value {
+            Ok(v) => convert_to_type(v, decl.type_name.as_deref()),
+            Err(_) => Value::unknown(),
         }
     }
 
@@ -494,6 +501,26 @@ impl<'m> Scope<'m> {
             .borrow_mut()
             .insert(name.to_string(), LocalState::Done(result.clone()));
         result
+    }
+}
+
+/// Terraform converts a variable's value to its declared primitive type (`"false"` → false
+/// for `type = bool`). Collection types are left as written; a failed conversion is an error
+/// Terraform would report, so the value is unknown here.
+fn convert_to_type(value: Value, type_name: Option<&str>) -> Value {
+    let origin = value.origin.clone();
+    if matches!(value.kind, ValueKind::Null | ValueKind::Unknown) {
+        return value;
+    }
+    let kind = match type_name {
+        Some("bool") => value.to_bool().ok().flatten().map(ValueKind::Bool),
+        Some("number") => value.to_number().ok().flatten().map(ValueKind::Number),
+        Some("string") => value.to_str().ok().flatten().map(ValueKind::String),
+        _ => return value,
+    };
+    match kind {
+        Some(kind) => Value { kind, origin },
+        None => Value::unknown(),
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Variable {
     pub name: String,
     pub file: FileRef,
     pub default: Option<Expr>,
+    /// A primitive `type` (`bool`, `number`, `string`), which values are converted to.
+    pub type_name: Option<String>,
 }
 
 /// A value defined in a `locals` block or a tfvars file: the attribute and its file.
@@ -184,11 +186,21 @@ impl Module {
                         continue;
                     };
                     let default = block.body.attribute("default").map(|a| a.expr.clone());
+                    // `type = bool` in HCL; `"type": "bool"` in JSON.
+                    let type_name = block
+                        .body
+                        .attribute("type")
+                        .and_then(|a| match &a.expr.kind {
+                            crate::syntax::ExprKind::Variable(t) => Some(t.clone()),
+                            crate::syntax::ExprKind::String(t) => Some(t.clone()),
+                            _ => None,
+                        });
                     // A second declaration is a Terraform error; the first one stands.
                     self.variables.entry(name.clone()).or_insert(Variable {
                         name,
                         file: file.clone(),
                         default,
+                        type_name,
                     });
                 }
                 "locals" => {

@@ -117,24 +117,41 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
         address: address.clone(),
         related,
         fix,
+        attribute: None,
+        suppression: None,
     };
     match strategy {
         Strategy::All => {}
         Strategy::Inclusion => {
-            if let Some(f) =
+            if let Some(mut f) =
                 check_inclusion(cx, recorder, group, all_supported.or(use_only), &finding)
             {
+                let written = group.body.attribute("resource_types").is_some();
+                f.attribute = Some(if written || selector_missing(all_supported, use_only) {
+                    "recording_group.resource_types".to_string()
+                } else if all_supported.is_some() {
+                    "recording_group.all_supported".to_string()
+                } else {
+                    "recording_group.recording_strategy.use_only".to_string()
+                });
                 out.push(f);
             }
         }
         Strategy::Exclusion => {
             for exclusion in exclusions {
-                if let Some(f) = check_exclusion(cx, recorder, exclusion, &finding) {
+                if let Some(mut f) = check_exclusion(cx, recorder, exclusion, &finding) {
+                    f.attribute = Some(
+                        "recording_group.exclusion_by_resource_types.resource_types".to_string(),
+                    );
                     out.push(f);
                 }
             }
         }
     }
+}
+
+fn selector_missing(all_supported: Option<&Attribute>, use_only: Option<&Attribute>) -> bool {
+    all_supported.is_none() && use_only.is_none()
 }
 
 type MakeFinding<'a> = dyn Fn(Span, String, Vec<Related>, Option<Fix>) -> Finding + 'a;

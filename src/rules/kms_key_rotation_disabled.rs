@@ -47,7 +47,8 @@ impl Rule for KmsKeyRotationDisabled {
             if cx.creates_no_instance(key) || !can_rotate(cx, key) || is_disabled(cx, key) {
                 continue;
             }
-            if let Some(finding) = check_key(cx, key) {
+            if let Some(mut finding) = check_key(cx, key) {
+                finding.attribute = Some(ATTR.to_string());
                 out.push(finding);
             }
         }
@@ -95,6 +96,8 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         address: address.clone(),
         related,
         fix,
+        attribute: None,
+        suppression: None,
     };
     let Some(attr) = key.attribute(ATTR) else {
         let fix = Fix::safe(
