@@ -83,6 +83,9 @@ pub struct Finding {
     pub address: String,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
+    /// The whole `resource` block the finding belongs to, in `file` (suppression comments
+    /// above its header cover every finding inside it).
+    pub resource_span: Option<Span>,
     /// The attribute the finding is about, as a dotted path inside the resource
     /// (`enable_key_rotation`, `recording_group.resource_types`); `None` for the block itself.
     pub attribute: Option<String>,

@@ -117,6 +117,7 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
         address: address.clone(),
         related,
         fix,
+        resource_span: Some(recorder.block.span.clone()),
         attribute: None,
         suppression: None,
     };

@@ -96,6 +96,7 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         address: address.clone(),
         related,
         fix,
+        resource_span: Some(key.block.span.clone()),
         attribute: None,
         suppression: None,
     };
