@@ -149,6 +149,8 @@ pub fn read_source_with(path: &Path, cwd: &Path, overlay: &Overlay) -> Result<Fi
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The bad byte became U+FFFD (3 bytes) in the lossy text: span that character.
+            let end = at + text[at..].chars().next().map_or(0, char::len_utf8);
             let file = Arc::new(SourceFile::new(
                 path.to_path_buf(),
                 display.clone(),
@@ -158,7 +160,7 @@ pub fn read_source_with(path: &Path, cwd: &Path, overlay: &Overlay) -> Result<Fi
             Err(LintError {
                 path: display,
                 message: format!("file is not valid UTF-8 (invalid byte at offset {at})"),
-                location: Some((file, at..at + 1)),
+                location: Some((file, at..end)),
             })
         }
     }

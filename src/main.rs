@@ -25,7 +25,8 @@ enum Command {
     /// Lint files and directories (default: the current directory).
     Check {
         /// Files or directories. A file is linted with the rest of its directory as context,
-        /// but only findings in the named files are reported.
+        /// but only findings located in a named file, or with a related location in one
+        /// (e.g. the tfvars value that causes it), are reported.
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -120,6 +121,10 @@ fn check(paths: Vec<PathBuf>, format: Format, fix: bool, no_color: bool) -> Exit
     } else {
         paths
     };
+    // Evaluation recurses; give worker threads room beyond the 2 MiB default.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 << 20)
+        .build_global();
     let color = !no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();

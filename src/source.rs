@@ -124,7 +124,11 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.starts[line0];
+        let mut start = self.starts[line0];
+        // A byte-order mark is not a column: editors and LSP clients do not show it.
+        if start == 0 && text.starts_with('\u{feff}') {
+            start = 3.min(offset);
+        }
         let prefix = &text[start..offset];
         Position {
             line: line0 + 1,
@@ -174,6 +178,13 @@ mod tests {
         assert_eq!((p.line, p.column, p.utf16_column), (2, 5, 6));
         assert_eq!(idx.position(text, 0).line, 1);
         assert_eq!(idx.position(text, text.len()).line, 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}resource";
+        let p = LineIndex::new(text).position(text, 3);
+        assert_eq!((p.line, p.column, p.offset), (1, 1, 3));
     }
 
     #[test]

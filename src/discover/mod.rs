@@ -159,6 +159,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         }
         key
     };
+    let mut saw_symlink = false;
     let mut pending: Vec<(PathBuf, Option<PathBuf>)> = Vec::new(); // (dir key, walked file | named file)
     for path in paths {
         let meta = match std::fs::metadata(path) {
@@ -173,7 +174,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         };
         if meta.is_dir() {
-            walk(path, &mut out.errors, &mut |dir, file| {
+            saw_symlink |= walk(path, &mut out.errors, &mut |dir, file| {
                 let key = state_for(dir.to_path_buf(), &mut order, &mut dirs);
                 dirs.entry(key)
                     .or_default()
@@ -200,6 +201,27 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         if let Some(name) = name {
             state.named.insert(name.into_os_string());
         }
+    }
+    // A directory reached through a symlinked directory is the same module as its target:
+    // lint it once, under the first path it was found by.
+    if saw_symlink && !dedupe {
+        let mut seen = HashMap::new();
+        order.retain(|dir| {
+            let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            match seen.entry(canonical) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(dir.clone());
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let named = dirs.remove(dir).map(|s| s.named).unwrap_or_default();
+                    if let Some(state) = dirs.get_mut(first.get()) {
+                        state.named.extend(named);
+                    }
+                    false
+                }
+            }
+        });
     }
     for dir in order {
         let Some(state) = dirs.remove(&dir) else {
@@ -231,7 +253,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
 }
 
 /// Calls `found(dir, file)` for every input file under `root`.
-fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, PathBuf)) {
+/// Returns whether a symlinked directory was followed.
+fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, PathBuf)) -> bool {
+    let mut saw_symlink = false;
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
@@ -258,6 +282,9 @@ fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, P
                 continue;
             }
         };
+        if entry.path_is_symlink() && entry.file_type().is_dir() {
+            saw_symlink = true;
+        }
         if !entry.file_type().is_file()
             || input_syntax(&entry.file_name().to_string_lossy()).is_none()
         {
@@ -269,6 +296,7 @@ fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, P
             found(&dir, path);
         }
     }
+    saw_symlink
 }
 
 #[cfg(test)]

@@ -97,6 +97,7 @@ fn apply(name: &str, values: Vec<Value>) -> EvalResult {
         Ok(Value {
             kind,
             origin: origin.clone(),
+            derived: origin.is_some(),
         })
     };
     let unknown = || Ok(Value::unknown());
@@ -109,7 +110,11 @@ fn apply(name: &str, values: Vec<Value>) -> EvalResult {
             }
             match name {
                 "tobool" => match v.to_bool()? {
-                    Some(b) => known(ValueKind::Bool(b)),
+                    Some(b) => Ok(Value {
+                        kind: ValueKind::Bool(b),
+                        origin: v.origin.clone(),
+                        derived: v.derived,
+                    }),
                     None => unknown(),
                 },
                 "tonumber" => match v.to_number()? {

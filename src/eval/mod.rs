@@ -69,11 +69,19 @@ impl Origin {
 pub struct Value {
     pub kind: ValueKind,
     pub origin: Option<Arc<Origin>>,
+    /// True when the value was computed from the one at `origin` (`!var.x`,
+    /// `var.env == "prod"`) rather than being that value itself; "set it to true there"
+    /// is then the wrong advice.
+    pub derived: bool,
 }
 
 impl Value {
     pub fn new(kind: ValueKind) -> Value {
-        Value { kind, origin: None }
+        Value {
+            kind,
+            origin: None,
+            derived: false,
+        }
     }
 
     pub fn unknown() -> Value {
@@ -92,6 +100,15 @@ impl Value {
             ValueKind::Object(items) => items.iter().any(|(_, v)| v.has_unknown()),
             _ => false,
         }
+    }
+
+    /// Attaches the origin of an operand to a computed value.
+    fn derived_from(mut self, origin: Option<Arc<Origin>>) -> Value {
+        if self.origin.is_none() && origin.is_some() {
+            self.origin = origin;
+            self.derived = true;
+        }
+        self
     }
 
     fn with_origin(mut self, origin: Option<Arc<Origin>>) -> Value {
@@ -242,8 +259,9 @@ pub struct Scope<'m> {
     depth: std::cell::Cell<u32>,
 }
 
-/// Guards against pathological nesting (deep local chains, huge expressions).
-const MAX_DEPTH: u32 = 256;
+/// Guards against pathological nesting (long local chains, huge expressions): 96 nested
+/// evaluations fit in a 2 MiB thread stack even in a debug build. Deeper is unknown.
+const MAX_DEPTH: u32 = 96;
 
 impl<'m> Scope<'m> {
     pub fn new(module: &'m Module) -> Scope<'m> {
@@ -343,13 +361,13 @@ impl<'m> Scope<'m> {
             ExprKind::Conditional(cond, t, f) => {
                 let c = self.eval_in(cond, def)?;
                 match c.to_bool()? {
-                    Some(true) => Ok(self.eval_in(t, def)?.with_origin(c.origin)),
-                    Some(false) => Ok(self.eval_in(f, def)?.with_origin(c.origin)),
+                    Some(true) => Ok(self.eval_in(t, def)?.derived_from(c.origin)),
+                    Some(false) => Ok(self.eval_in(f, def)?.derived_from(c.origin)),
                     None => {
                         // Both branches agree: the condition does not matter.
                         let (a, b) = (self.eval_in(t, def)?, self.eval_in(f, def)?);
                         if a.equals(&b) == Some(true) {
-                            Ok(a.with_origin(b.origin))
+                            Ok(a.derived_from(b.origin))
                         } else {
                             Ok(Value::unknown())
                         }
@@ -369,7 +387,7 @@ impl<'m> Scope<'m> {
                         None => ValueKind::Unknown,
                     },
                 };
-                Ok(Value { kind, origin })
+                Ok(Value::new(kind).derived_from(origin))
             }
             ExprKind::Binary(op, l, r) => self.eval_binary(*op, l, r, def),
             ExprKind::Unsupported => Ok(Value::unknown()),
@@ -381,10 +399,10 @@ impl<'m> Scope<'m> {
         // Short-circuit on a known left operand, as the result is then certain.
         match (op, lv.to_bool()) {
             (BinaryOp::And, Ok(Some(false))) => {
-                return Ok(Value::new(ValueKind::Bool(false)).with_origin(lv.origin))
+                return Ok(Value::new(ValueKind::Bool(false)).derived_from(lv.origin))
             }
             (BinaryOp::Or, Ok(Some(true))) => {
-                return Ok(Value::new(ValueKind::Bool(true)).with_origin(lv.origin))
+                return Ok(Value::new(ValueKind::Bool(true)).derived_from(lv.origin))
             }
             _ => {}
         }
@@ -422,7 +440,7 @@ impl<'m> Scope<'m> {
                 _ => ValueKind::Unknown,
             },
         };
-        Ok(Value { kind, origin })
+        Ok(Value::new(kind).derived_from(origin))
     }
 
     /// `var.x...`, `local.x...` and accesses into any value.
@@ -519,7 +537,11 @@ fn convert_to_type(value: Value, type_name: Option<&str>) -> Value {
         _ => return value,
     };
     match kind {
-        Some(kind) => Value { kind, origin },
+        Some(kind) => Value {
+            kind,
+            origin,
+            derived: value.derived,
+        },
         None => Value::unknown(),
     }
 }

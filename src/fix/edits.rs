@@ -117,9 +117,26 @@ pub fn append_to_list(file: &FileRef, list: &Expr, item: &str) -> Vec<Edit> {
     if one_per_line {
         let nl = file.newline();
         let indent = line_indent(text, last.span.start);
-        match trailing_comma {
-            Some(c) => vec![edit(c + 1, format!("{nl}{indent}{item},"))],
-            None => vec![edit(after, format!(",{nl}{indent}{item}"))],
+        // A line comment after the last element stays on that element's line: the new
+        // element goes on the next line.
+        let from = trailing_comma.map_or(after, |c| c + 1);
+        let line_rest = &text[from..];
+        let eol = from + line_rest.find('\n').unwrap_or(line_rest.len());
+        let eol = if text[..eol].ends_with('\r') {
+            eol - 1
+        } else {
+            eol
+        };
+        let rest = text[from..eol].trim_start();
+        let comment_follows = rest.starts_with('#') || rest.starts_with("//");
+        match (trailing_comma, comment_follows) {
+            (Some(_), true) => vec![edit(eol, format!("{nl}{indent}{item},"))],
+            (None, true) => vec![
+                edit(after, ",".to_string()),
+                edit(eol, format!("{nl}{indent}{item}")),
+            ],
+            (Some(c), false) => vec![edit(c + 1, format!("{nl}{indent}{item},"))],
+            (None, false) => vec![edit(after, format!(",{nl}{indent}{item}"))],
         }
     } else {
         match trailing_comma {

@@ -277,6 +277,7 @@ fn check_exclusion(
     let shown = Value {
         kind: ValueKind::Null,
         origin,
+        derived: false,
     };
     let tail = match &shown.origin {
         Some(o) => format!("; the list comes from {}: remove it there", o.describe()),

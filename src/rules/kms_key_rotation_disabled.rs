@@ -125,10 +125,17 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         "false"
     };
     if let Some(origin) = &value.origin {
-        let message = format!(
-            "KMS key `{address}` does not rotate: `{ATTR}` is {shown} because of {}; set it to true there",
-            origin.describe()
-        );
+        let message = if value.derived {
+            format!(
+                "KMS key `{address}` does not rotate: `{ATTR}` evaluates to {shown}, computed from {}; change that value or the expression so it is true",
+                origin.describe()
+            )
+        } else {
+            format!(
+                "KMS key `{address}` does not rotate: `{ATTR}` is {shown} because of {}; set it to true there",
+                origin.describe()
+            )
+        };
         let related = vec![Related {
             file: origin.file.clone(),
             span: origin.span.clone(),

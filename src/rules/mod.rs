@@ -71,6 +71,21 @@ impl RuleContext<'_> {
     /// True when `count = 0` or an empty `for_each` means the block creates nothing.
     /// Unknown repetition counts as "may exist".
     pub fn creates_no_instance(&self, resource: &Resource) -> bool {
+        // OpenTofu: `lifecycle { enabled = false }` means the resource is not created.
+        for lifecycle in resource.block.body.blocks_named("lifecycle") {
+            if let Some(enabled) = lifecycle.body.attribute("enabled") {
+                if self
+                    .scope
+                    .eval_or_unknown(&enabled.expr)
+                    .to_bool()
+                    .ok()
+                    .flatten()
+                    == Some(false)
+                {
+                    return true;
+                }
+            }
+        }
         if let Some(count) = resource.attribute("count") {
             if let Ok(Some(n)) = self.scope.eval_or_unknown(&count.expr).to_number() {
                 return n == 0.0;
