@@ -4,6 +4,8 @@
 //! [`rules`] → [`finding`]s → [`report`] / [`fix`]. [`lint::lint_paths`] runs the whole pipeline.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod baseline;
+pub mod config;
 pub mod discover;
 pub mod eval;
 pub mod finding;
@@ -11,10 +13,12 @@ pub mod fix;
 pub mod hcl;
 pub mod json;
 pub mod lint;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod syntax;
 
 pub use lint::{lint_paths, LintOutput};

@@ -26,6 +26,8 @@ pub struct LintOutput {
     pub errors: Vec<LintError>,
     pub files: usize,
     pub modules: usize,
+    /// Baseline entries that matched no finding (set by the `--baseline` post-pass).
+    pub baseline_stale: usize,
 }
 
 /// In-memory file contents that take precedence over the disk (an editor's unsaved buffers),

@@ -1,11 +1,13 @@
-//! The `kmslint` command line. Exit codes: 0 no findings, 1 findings, 2 usage, I/O or parse
-//! errors (2 wins when both happen).
+//! The `kmslint` command line. Exit codes: 0 no unsuppressed finding at or above `--fail-on`,
+//! 1 such findings, 2 usage, configuration, I/O or parse errors (2 wins when both happen);
+//! `--exit-zero` turns 1 and I/O or parse errors into 0, never usage or configuration errors.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kmslint::config::{FailOn, Policy, PolicyOptions};
 use kmslint::report::{self, Format};
 use kmslint::rules::{self, FixAvailability};
 
@@ -37,6 +39,23 @@ enum Command {
         /// Disable colour (also disabled by a non-empty NO_COLOR or when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
+        /// Write the report to FILE (atomically) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Record the current findings in a baseline file, so that `check --baseline FILE`
+    /// reports only new ones.
+    Baseline {
+        /// Files or directories, as for `check`.
+        paths: Vec<PathBuf>,
+        /// Where to write the baseline.
+        #[arg(long, short = 'o', value_name = "FILE", default_value = kmslint::baseline::DEFAULT_FILE)]
+        output: PathBuf,
+        /// Use this configuration file instead of looking for `.kmslint.toml` upward.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// List the rules.
     Rules,
@@ -45,6 +64,8 @@ enum Command {
         /// Rule id, e.g. kms-key-rotation-disabled.
         rule: String,
     },
+    /// Run the language server (LSP 3.17 over stdin/stdout) for editors.
+    Lsp,
 }
 
 // Parsing allocates many small nodes from several threads; mimalloc roughly halves the run
@@ -74,7 +95,14 @@ fn main() -> ExitCode {
             format,
             fix,
             no_color,
-        } => check(paths, format, fix, no_color),
+            output,
+            policy,
+        } => check(paths, format, fix, no_color, output, policy),
+        Command::Baseline {
+            paths,
+            output,
+            config,
+        } => baseline(paths, output, config),
         Command::Rules => {
             let mut s = format!(
                 "{:<30} {:<8} {:<6} {}\n",
@@ -98,6 +126,7 @@ fn main() -> ExitCode {
             print(&s);
             ExitCode::from(EXIT_CLEAN)
         }
+        Command::Lsp => ExitCode::from(kmslint::lsp::run_stdio() as u8),
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
                 print(r.meta().doc);
@@ -115,7 +144,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(paths: Vec<PathBuf>, format: Format, fix: bool, no_color: bool) -> ExitCode {
+fn check(
+    paths: Vec<PathBuf>,
+    format: Format,
+    fix: bool,
+    no_color: bool,
+    output: Option<PathBuf>,
+    policy_args: PolicyArgs,
+) -> ExitCode {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -126,21 +162,143 @@ fn check(paths: Vec<PathBuf>, format: Format, fix: bool, no_color: bool) -> Exit
         .stack_size(8 << 20)
         .build_global();
     let color = !no_color
+        && output.is_none()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    let (out, fixed) = if fix {
-        let (out, summary) = kmslint::fix::fix_paths(&paths);
+    let policy = match Policy::new(&paths, &policy_args.options()) {
+        Ok(policy) => policy,
+        Err(errors) => return config_errors(&errors),
+    };
+    let (mut out, fixed) = if fix {
+        let (out, summary) = kmslint::fix::fix_paths_with(&paths, &|out| policy.apply(out));
         (out, Some(summary))
     } else {
-        (kmslint::lint_paths(&paths), None)
+        let mut out = kmslint::lint_paths(&paths);
+        policy.apply(&mut out);
+        (out, None)
     };
-    print(&report::render(&out, fixed.as_ref(), format, color));
-    ExitCode::from(if !out.errors.is_empty() {
+    let errors = policy.errors();
+    if !errors.is_empty() {
+        return config_errors(&errors);
+    }
+    let failing = kmslint::config::fails(&out, policy_args.fail_on);
+    // JSON and SARIF show suppressed findings as such; so do the CI formats' renderers
+    // (they leave them out). Human output leaves them out and says how many there were.
+    let mut notes = String::new();
+    if format == Format::Human {
+        notes = policy.human_notes(&out);
+        out.findings.retain(|f| f.suppression.is_none());
+    }
+    let rendered = report::render(&out, fixed.as_ref(), format, color) + &notes;
+    match &output {
+        Some(file) => {
+            if let Err(e) = kmslint::fix::write_atomically(file, &rendered) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+        None => print(&rendered),
+    }
+    ExitCode::from(if policy_args.exit_zero {
+        EXIT_CLEAN
+    } else if !out.errors.is_empty() {
         EXIT_ERROR
-    } else if !out.findings.is_empty() {
+    } else if failing {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    })
+}
+
+/// `check`'s options for configuration, suppressions, baseline and exit code.
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// Use this configuration file for every input instead of the nearest `.kmslint.toml`
+    /// found upward from each file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Treat the findings recorded in this baseline (see `kmslint baseline`) as suppressed;
+    /// report only new ones and count stale entries.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Report `kmslint:ignore` comments that silence nothing (rule `unused-suppression`).
+    #[arg(long)]
+    report_unused_ignores: bool,
+    /// The lowest severity of an unsuppressed finding that makes the exit code 1.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Exit 0 even when there are findings or unreadable files (for jobs that must go on,
+    /// e.g. to upload SARIF); usage and configuration errors still exit 2.
+    #[arg(long)]
+    exit_zero: bool,
+}
+
+impl PolicyArgs {
+    fn options(&self) -> PolicyOptions {
+        PolicyOptions {
+            config: self.config.clone(),
+            baseline: self.baseline.clone(),
+            report_unused: self.report_unused_ignores,
+        }
+    }
+}
+
+/// Prints configuration errors; they stop the run with exit code 2.
+fn config_errors(errors: &[kmslint::config::ConfigError]) -> ExitCode {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// `kmslint baseline`: lint (with configuration and inline suppressions) and record what
+/// remains. Exit 0 when written; 2 on configuration errors, when the file cannot be written,
+/// or when some input could not be read or parsed (the baseline is still written).
+fn baseline(paths: Vec<PathBuf>, output: PathBuf, config: Option<PathBuf>) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    // As in `check`: evaluation recurses.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 << 20)
+        .build_global();
+    let options = PolicyOptions {
+        config,
+        ..PolicyOptions::default()
+    };
+    let policy = match Policy::new(&paths, &options) {
+        Ok(policy) => policy,
+        Err(errors) => return config_errors(&errors),
+    };
+    let mut out = kmslint::lint_paths(&paths);
+    policy.apply(&mut out);
+    let errors = policy.errors();
+    if !errors.is_empty() {
+        return config_errors(&errors);
+    }
+    match kmslint::baseline::record(&out, &output) {
+        Ok(n) => eprintln!(
+            "Recorded {n} finding{} in {}.",
+            if n == 1 { "" } else { "s" },
+            output.display()
+        ),
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", output.display());
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    for e in &out.errors {
+        eprintln!(
+            "error: {}: {} (its findings are not in the baseline)",
+            e.path, e.message
+        );
+    }
+    ExitCode::from(if out.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
     })
 }
 

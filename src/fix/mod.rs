@@ -30,12 +30,26 @@ pub struct FixSummary {
 
 /// Lints `paths`, applies safe fixes until nothing changes, and returns the final lint.
 pub fn fix_paths(paths: &[PathBuf]) -> (LintOutput, FixSummary) {
+    fix_paths_with(paths, &|_| {})
+}
+
+/// Like [`fix_paths`], running `post` (configuration, suppressions, baseline) on every lint
+/// before fixes are chosen: suppressed findings are not fixed.
+pub fn fix_paths_with(
+    paths: &[PathBuf],
+    post: &dyn Fn(&mut LintOutput),
+) -> (LintOutput, FixSummary) {
+    let lint = |paths: &[PathBuf]| {
+        let mut out = lint_paths(paths);
+        post(&mut out);
+        out
+    };
     let mut summary = FixSummary::default();
     let mut rejected: BTreeSet<PathBuf> = BTreeSet::new();
     for _ in 0..MAX_PASSES {
-        let out = lint_paths(paths);
+        let out = lint(paths);
         let mut by_file: BTreeMap<PathBuf, (FileRef, Vec<&Fix>)> = BTreeMap::new();
-        for finding in &out.findings {
+        for finding in out.findings.iter().filter(|f| f.suppression.is_none()) {
             let Some(fix) = finding.fix.as_ref().filter(|f| f.is_safe()) else {
                 continue;
             };
@@ -75,7 +89,7 @@ pub fn fix_paths(paths: &[PathBuf]) -> (LintOutput, FixSummary) {
             return (out, summary);
         }
     }
-    let mut out = lint_paths(paths);
+    let mut out = lint(paths);
     out.errors.extend(summary.errors.iter().cloned());
     (out, summary)
 }

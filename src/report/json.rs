@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::finding::{Finding, LintError};
+use crate::finding::{Finding, LintError, Suppression, SuppressionKind};
 use crate::fix::FixSummary;
 use crate::lint::LintOutput;
 use crate::source::{Position, SourceFile, Span};
@@ -43,6 +43,28 @@ struct JsonFinding<'a> {
     address: &'a str,
     related: Vec<JsonRelated<'a>>,
     fix: Option<JsonFix<'a>>,
+    /// `null` unless a comment or the baseline silences the finding.
+    suppression: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: SuppressionKind,
+    justification: &'a str,
+    file: Option<&'a str>,
+    span: Option<JsonSpan>,
+}
+
+fn suppression(s: &Suppression) -> JsonSuppression<'_> {
+    JsonSuppression {
+        kind: s.kind,
+        justification: &s.justification,
+        file: s.location.as_ref().map(|(file, _)| file.display.as_str()),
+        span: s
+            .location
+            .as_ref()
+            .map(|(file, span)| JsonSpan::new(file, span)),
+    }
 }
 
 #[derive(Serialize)]
@@ -82,6 +104,10 @@ struct Summary {
     errors: usize,
     /// Fixes applied by `--fix` (0 without it).
     fixed: usize,
+    /// Findings in `findings` that a comment or the baseline silences.
+    suppressed: usize,
+    /// Baseline entries that matched nothing (0 without `--baseline`).
+    baseline_stale: usize,
 }
 
 fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -114,6 +140,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
                 })
                 .collect(),
         }),
+        suppression: f.suppression.as_ref().map(suppression),
     }
 }
 
@@ -140,6 +167,12 @@ pub fn render(out: &LintOutput, fixed: Option<&FixSummary>) -> String {
             fixable: fixable(out),
             errors: out.errors.len(),
             fixed: fixed.map_or(0, |f| f.fixed),
+            suppressed: out
+                .findings
+                .iter()
+                .filter(|f| f.suppression.is_some())
+                .count(),
+            baseline_stale: out.baseline_stale,
         },
     };
     let mut s =
@@ -151,6 +184,6 @@ pub fn render(out: &LintOutput, fixed: Option<&FixSummary>) -> String {
 pub fn fixable(out: &LintOutput) -> usize {
     out.findings
         .iter()
-        .filter(|f| f.fix.as_ref().is_some_and(|x| x.is_safe()))
+        .filter(|f| f.suppression.is_none() && f.fix.as_ref().is_some_and(|x| x.is_safe()))
         .count()
 }

@@ -47,7 +47,12 @@ pub trait Rule: Sync {
 }
 
 /// Every rule, in id order.
-pub static RULES: &[&dyn Rule] = &[&ConfigRecorderKmsExcluded, &KmsKeyRotationDisabled];
+pub static RULES: &[&dyn Rule] = &[
+    &ConfigRecorderKmsExcluded,
+    &crate::suppress::InvalidSuppression,
+    &KmsKeyRotationDisabled,
+    &crate::suppress::UnusedSuppression,
+];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.meta().id == id)
