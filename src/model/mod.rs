@@ -25,6 +25,9 @@ pub struct Resource {
     pub name: String,
     pub file: FileRef,
     pub block: Block,
+    /// Attributes and nested block types that an override file replaced, with that file:
+    /// their spans point into it.
+    pub overridden: Vec<(String, FileRef)>,
 }
 
 impl Resource {
@@ -38,6 +41,20 @@ impl Resource {
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.block.body.attribute(name)
+    }
+
+    /// The file an attribute's span points into (an override file, or the block's file).
+    pub fn file_of(&self, attribute: &str) -> &FileRef {
+        self.overridden
+            .iter()
+            .rev()
+            .find(|(n, _)| n == attribute)
+            .map_or(&self.file, |(_, f)| f)
+    }
+
+    /// The file a nested block type's spans point into.
+    pub fn file_of_block(&self, ident: &str) -> &FileRef {
+        self.file_of(ident)
     }
 }
 
@@ -179,6 +196,7 @@ impl Module {
                         name: name.to_string(),
                         file: file.clone(),
                         block,
+                        overridden: Vec::new(),
                     });
                 }
                 "variable" => {

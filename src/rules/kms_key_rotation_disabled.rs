@@ -44,13 +44,16 @@ impl Rule for KmsKeyRotationDisabled {
 
     fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>) {
         for key in cx.module.resources_of_type("aws_kms_key") {
-            if cx.creates_no_instance(key) || !can_rotate(cx, key) || is_disabled(cx, key) {
-                continue;
-            }
-            if let Some(mut finding) = check_key(cx, key) {
-                finding.attribute = Some(ATTR.to_string());
-                out.push(finding);
-            }
+            out.extend(cx.each_instance(key, |cx| {
+                if !can_rotate(cx, key) || is_disabled(cx, key) {
+                    return Vec::new();
+                }
+                let mut finding = check_key(cx, key);
+                if let Some(f) = &mut finding {
+                    f.attribute = Some(ATTR.to_string());
+                }
+                finding.into_iter().collect()
+            }));
         }
     }
 }
@@ -85,8 +88,8 @@ fn is_disabled(cx: &RuleContext, key: &Resource) -> bool {
 }
 
 fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
-    let address = key.address();
-    let file = &key.file;
+    let address = cx.address(key);
+    let file = key.file_of(ATTR);
     let finding = |span, message: String, related, fix| Finding {
         rule: META.id,
         severity: META.severity,
@@ -114,7 +117,7 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
             (!fix.edits.is_empty()).then_some(fix),
         ));
     };
-    let value = cx.scope.eval_or_unknown(&attr.expr);
+    let value = cx.eval(&attr.expr);
     let is_null = matches!(value.kind, ValueKind::Null);
     if !is_null && value.to_bool().ok().flatten() != Some(false) {
         return None; // true, unknown, or not a bool (Terraform would reject it)
