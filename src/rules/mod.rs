@@ -78,6 +78,16 @@ pub fn check_with_scope(module: &Module, scope: &Scope, module_prefix: String) -
     out
 }
 
+/// Sources of registry modules some rule understands without their code.
+pub const KNOWN_MODULE_SOURCES: &[&str] =
+    &["terraform-aws-modules/kms/aws", "cloudposse/kms-key/aws"];
+
+/// Findings for a call of a well-known module that is not downloaded, judged by its
+/// arguments (see `kms_key_rotation_disabled::check_known_module`).
+pub fn check_known_module_call(cx: &RuleContext, call: &crate::model::ModuleCall) -> Vec<Finding> {
+    kms_key_rotation_disabled::check_known_module(cx, call)
+}
+
 /// The instances a `resource` block creates.
 pub enum Instances {
     /// Known instances; empty when `count = 0`, an empty `for_each`, or
@@ -123,7 +133,12 @@ impl RuleContext<'_> {
     }
 
     pub fn instances(&self, resource: &Resource) -> Instances {
-        let body = &resource.block.body;
+        self.instances_of(&resource.block.body)
+    }
+
+    /// The instances a block with `count`/`for_each`/`lifecycle { enabled }` creates
+    /// (resources and module calls alike).
+    pub fn instances_of(&self, body: &Body) -> Instances {
         // OpenTofu: `lifecycle { enabled = false }` means the resource is not created.
         for lifecycle in body.blocks_named("lifecycle") {
             if let Some(enabled) = lifecycle.body.attribute("enabled") {
