@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod json;
 pub mod lint;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -34,14 +34,26 @@ pub struct LintOutput {
 /// keyed by the path as it will be found (absolute paths for absolute inputs).
 pub type Overlay = HashMap<PathBuf, String>;
 
+/// Options of a lint run beyond the paths.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// The root module of plan files (default: each plan's own directory).
+    pub source: Option<PathBuf>,
+}
+
 /// Lints files and directories as the `check` command does.
 pub fn lint_paths(paths: &[PathBuf]) -> LintOutput {
-    lint_paths_with(paths, &Overlay::new())
+    lint(paths, &Overlay::new(), &LintOptions::default())
 }
 
 /// Lints with some files' contents taken from `overlay` instead of the disk. Overlay files
 /// in the directory of a named file belong to its module even if they are not on disk yet.
 pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
+    lint(paths, overlay, &LintOptions::default())
+}
+
+/// The whole pipeline: discover, read and parse, evaluate, check; modules and plans.
+pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> LintOutput {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut discovery = discover::discover(paths);
     // A named file that exists only in the overlay (a new, unsaved buffer).
@@ -115,12 +127,17 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
             lint_module(spec, &cwd, overlay, &loader)
         })
         .collect();
+    let plan_results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
+        .plans
+        .par_iter()
+        .map(|path| lint_plan(path, &cwd, options, &loader))
+        .collect();
     let mut out = LintOutput {
         errors: discovery.errors,
         modules: discovery.modules.len(),
         ..LintOutput::default()
     };
-    for (findings, errors, files) in results {
+    for (findings, errors, files) in results.into_iter().chain(plan_results) {
         out.findings.extend(findings);
         out.errors.extend(errors);
         out.files += files;
@@ -141,9 +158,102 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
     out
 }
 
+/// Lints a plan file: its resources are checked, and findings are mapped to the
+/// configuration when it is on disk.
+fn lint_plan(
+    path: &Path,
+    cwd: &Path,
+    options: &LintOptions,
+    loader: &Loader,
+) -> (Vec<Finding>, Vec<LintError>, usize) {
+    let display = display_path(path, cwd);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let error = LintError {
+                path: display,
+                message: format!("cannot read file: {e}"),
+                location: None,
+            };
+            return (Vec::new(), vec![error], 0);
+        }
+    };
+    let text = match crate::plan::decode(bytes) {
+        Ok(text) => text,
+        Err(message) => {
+            let error = LintError {
+                path: display,
+                message,
+                location: None,
+            };
+            return (Vec::new(), vec![error], 1);
+        }
+    };
+    let file: FileRef = Arc::new(SourceFile::new(
+        path.to_path_buf(),
+        display,
+        text,
+        crate::source::Syntax::Json,
+    ));
+    let plan = match crate::plan::load(&file) {
+        Ok(Some(plan)) => plan,
+        Ok(None) => return (Vec::new(), Vec::new(), 0),
+        Err(e) => return (Vec::new(), vec![e], 1),
+    };
+    let root = options
+        .source
+        .clone()
+        .unwrap_or_else(|| match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    let has_config = discover::module_files(&root)
+        .unwrap_or_default()
+        .iter()
+        .any(|p| {
+            p.file_name()
+                .is_some_and(|n| file_role(&n.to_string_lossy()) == FileRole::Config)
+        });
+    let mut findings = Vec::new();
+    for (mut finding, index) in crate::plan::check(&plan) {
+        let planned = &plan.resources[index];
+        let source = has_config
+            .then(|| crate::plan::module_dir(&plan, &root, &planned.module_path))
+            .flatten()
+            .and_then(|dir| loader.module(&dir));
+        let block = source.as_ref().and_then(|module| {
+            module
+                .resources
+                .iter()
+                .find(|r| {
+                    r.mode == planned.resource.mode
+                        && r.type_name == planned.resource.type_name
+                        && r.name == planned.resource.name
+                })
+                .map(|r| {
+                    let (file, span) = crate::plan::source_span(r, finding.attribute.as_deref());
+                    (file, span, r.block.span.clone())
+                })
+        });
+        if let Some((source_file, span, resource_span)) = block {
+            finding.related.push(crate::finding::Related {
+                file: finding.file.clone(),
+                span: finding.span.clone(),
+                message: format!("planned value in {}", plan.file.display),
+            });
+            finding.file = source_file;
+            finding.span = span;
+            finding.resource_span = Some(resource_span);
+        }
+        findings.push(finding);
+    }
+    (findings, Vec::new(), 1)
+}
+
 /// One finding per rule and place: a child module linted on its own and through a call,
 /// or a plan next to its configuration, can find the same thing twice. The copy with more
-/// related locations (the one that says why) is kept.
+/// related locations (the one that says why) is kept, and a copy with a fix (the HCL
+/// linter's, rather than a plan's) before that.
 fn dedupe(findings: &mut Vec<Finding>) {
     let mut best: HashMap<(&'static str, PathBuf, usize, usize), usize> = HashMap::new();
     let mut keep = vec![true; findings.len()];
@@ -151,9 +261,14 @@ fn dedupe(findings: &mut Vec<Finding>) {
         let key = (f.rule, f.file.path.clone(), f.span.start, f.span.end);
         match best.get(&key) {
             Some(&j) => {
-                let better = f.related.len() > findings[j].related.len()
-                    || (f.related.len() == findings[j].related.len()
-                        && f.address.len() < findings[j].address.len());
+                let score = |f: &Finding| {
+                    (
+                        f.fix.is_some(),
+                        f.related.len(),
+                        std::cmp::Reverse(f.address.len()),
+                    )
+                };
+                let better = score(f) > score(&findings[j]);
                 if better {
                     keep[j] = false;
                     best.insert(key, i);

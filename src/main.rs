@@ -37,6 +37,10 @@ enum Command {
         /// Disable colour (also disabled by a non-empty NO_COLOR or when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
+        /// The configuration a plan JSON was made from (default: the plan file's directory);
+        /// findings from the plan are reported at the matching `.tf` lines.
+        #[arg(long, value_name = "DIR")]
+        source: Option<PathBuf>,
     },
     /// List the rules.
     Rules,
@@ -74,7 +78,8 @@ fn main() -> ExitCode {
             format,
             fix,
             no_color,
-        } => check(paths, format, fix, no_color),
+            source,
+        } => check(paths, format, fix, no_color, source),
         Command::Rules => {
             let mut s = format!(
                 "{:<30} {:<8} {:<6} {}\n",
@@ -115,7 +120,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(paths: Vec<PathBuf>, format: Format, fix: bool, no_color: bool) -> ExitCode {
+fn check(
+    paths: Vec<PathBuf>,
+    format: Format,
+    fix: bool,
+    no_color: bool,
+    source: Option<PathBuf>,
+) -> ExitCode {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -132,7 +143,11 @@ fn check(paths: Vec<PathBuf>, format: Format, fix: bool, no_color: bool) -> Exit
         let (out, summary) = kmslint::fix::fix_paths(&paths);
         (out, Some(summary))
     } else {
-        (kmslint::lint_paths(&paths), None)
+        let options = kmslint::lint::LintOptions { source };
+        (
+            kmslint::lint::lint(&paths, &Default::default(), &options),
+            None,
+        )
     };
     print(&report::render(&out, fixed.as_ref(), format, color));
     ExitCode::from(if !out.errors.is_empty() {

@@ -63,7 +63,10 @@ fn error(e: json::JsonError, base: usize) -> ParseError {
 /// Parses a `.tf.json` file.
 pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
     let root = json::parse(text).map_err(|e| error(e, base))?;
-    let lower = JsonLower { base };
+    let lower = JsonLower {
+        base,
+        literal: false,
+    };
     let Some(members) = root.as_object() else {
         return Err(ParseError {
             message: "the root of a Terraform JSON file must be an object".to_string(),
@@ -91,10 +94,23 @@ pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
     Ok(body)
 }
 
+/// Lowers an object of resolved values (a plan's `change.after`) into a resource body:
+/// strings are literal values and nested block types become blocks.
+pub fn lower_values(value: &JsonValue) -> Body {
+    JsonLower {
+        base: 0,
+        literal: true,
+    }
+    .body("resource", value)
+}
+
 /// Parses a `.tfvars.json` file: one object whose members are literal variable values.
 pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
     let root = json::parse(text).map_err(|e| error(e, base))?;
-    let lower = JsonLower { base };
+    let lower = JsonLower {
+        base,
+        literal: false,
+    };
     let Some(members) = root.as_object() else {
         return Err(ParseError {
             message: "a variables file in JSON must be an object".to_string(),
@@ -118,6 +134,8 @@ pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
 
 struct JsonLower {
     base: usize,
+    /// Every string is a literal value (plan JSON), never a template.
+    literal: bool,
 }
 
 impl JsonLower {
@@ -209,7 +227,7 @@ impl JsonLower {
                     continue;
                 }
             }
-            let expr = if is_literal_attribute(block_type, &member.key) {
+            let expr = if self.literal || is_literal_attribute(block_type, &member.key) {
                 self.literal(&member.value)
             } else {
                 self.expr(&member.value)

@@ -55,7 +55,8 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn module(&self, dir: &Path) -> Option<Arc<Module>> {
+    /// The module in `dir`, read and built once.
+    pub fn module(&self, dir: &Path) -> Option<Arc<Module>> {
         let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if let Some(hit) = self.cache.lock().ok()?.get(&key) {
             return hit.clone();
@@ -100,6 +101,14 @@ fn read_manifest(root: &Path) -> Vec<(String, PathBuf)> {
             ))
         })
         .collect()
+}
+
+/// Where `terraform init` put the module with call path `key` (`a.b`) for root `root`.
+pub fn downloaded_dir(root: &Path, key: &str) -> Option<PathBuf> {
+    read_manifest(root)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, dir)| root.join(dir))
 }
 
 /// True for `./x` and `../x` (Terraform's local paths; absolute paths are not local).

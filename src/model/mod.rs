@@ -30,11 +30,16 @@ pub struct Resource {
     /// Attributes and nested block types that an override file replaced, with that file:
     /// their spans point into it.
     pub overridden: Vec<(String, FileRef)>,
+    /// The full address of a plan resource (`module.a.aws_kms_key.k["x"]`).
+    pub address_override: Option<String>,
 }
 
 impl Resource {
     /// `aws_kms_key.name` or `data.aws_kms_key.name`.
     pub fn address(&self) -> String {
+        if let Some(address) = &self.address_override {
+            return address.clone();
+        }
         match self.mode {
             ResourceMode::Managed => format!("{}.{}", self.type_name, self.name),
             ResourceMode::Data => format!("data.{}.{}", self.type_name, self.name),
@@ -285,6 +290,7 @@ impl Module {
                         file: file.clone(),
                         block,
                         overridden: Vec::new(),
+                        address_override: None,
                     });
                 }
                 "variable" => {
