@@ -183,42 +183,33 @@ impl Value {
                 if a.len() != b.len() {
                     return Some(false);
                 }
-                let mut all = true;
-                for (x, y) in a.iter().zip(b) {
-                    match x.equals(y) {
-                        Some(false) => return Some(false),
-                        None => all = false,
-                        Some(true) => {}
-                    }
-                }
-                if !all {
-                    return None;
-                }
-                true
+                return all_equal(a.iter().zip(b).map(|(x, y)| x.equals(y)));
             }
             (Object(a), Object(b)) => {
                 if a.len() != b.len() {
                     return Some(false);
                 }
-                let mut all = true;
-                for (k, x) in a {
-                    let Some(y) = other.get(k) else {
-                        return Some(false);
-                    };
-                    match x.equals(y) {
-                        Some(false) => return Some(false),
-                        None => all = false,
-                        Some(true) => {}
-                    }
-                }
-                if !all {
-                    return None;
-                }
-                true
+                return all_equal(
+                    a.iter()
+                        .map(|(k, x)| other.get(k).map_or(Some(false), |y| x.equals(y))),
+                );
             }
             _ => false,
         })
     }
+}
+
+/// Combines element comparisons: false if any is false, else unknown if any is unknown.
+fn all_equal(results: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut all = Some(true);
+    for r in results {
+        match r {
+            Some(false) => return Some(false),
+            None => all = None,
+            Some(true) => {}
+        }
+    }
+    all
 }
 
 pub fn format_number(n: f64) -> String {

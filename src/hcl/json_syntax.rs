@@ -67,12 +67,11 @@ pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
         base,
         literal: false,
     };
-    let Some(members) = root.as_object() else {
-        return Err(ParseError {
-            message: "the root of a Terraform JSON file must be an object".to_string(),
-            span: lower.span(&root.span),
-        });
-    };
+    let members = root_members(
+        &root,
+        &lower,
+        "the root of a Terraform JSON file must be an object",
+    )?;
     let mut body = Body::default();
     for member in members {
         if member.key == "//" {
@@ -111,12 +110,7 @@ pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
         base,
         literal: false,
     };
-    let Some(members) = root.as_object() else {
-        return Err(ParseError {
-            message: "a variables file in JSON must be an object".to_string(),
-            span: lower.span(&root.span),
-        });
-    };
+    let members = root_members(&root, &lower, "a variables file in JSON must be an object")?;
     let attributes = members
         .iter()
         .map(|m| Attribute {
@@ -129,6 +123,18 @@ pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
     Ok(Body {
         attributes,
         blocks: Vec::new(),
+    })
+}
+
+/// The members of a file's root object, or an error saying what the root must be.
+fn root_members<'a>(
+    root: &'a JsonValue,
+    lower: &JsonLower,
+    message: &str,
+) -> Result<&'a [json::JsonMember], ParseError> {
+    root.as_object().ok_or_else(|| ParseError {
+        message: message.to_string(),
+        span: lower.span(&root.span),
     })
 }
 

@@ -52,11 +52,7 @@ impl Resource {
 
     /// The file an attribute's span points into (an override file, or the block's file).
     pub fn file_of(&self, attribute: &str) -> &FileRef {
-        self.overridden
-            .iter()
-            .rev()
-            .find(|(n, _)| n == attribute)
-            .map_or(&self.file, |(_, f)| f)
+        overriding_file(&self.overridden, attribute, &self.file)
     }
 
     /// The file a nested block type's spans point into.
@@ -102,11 +98,7 @@ impl ModuleCall {
 
     /// The file an argument's span points into.
     pub fn file_of(&self, argument: &str) -> &FileRef {
-        self.overridden
-            .iter()
-            .rev()
-            .find(|(n, _)| n == argument)
-            .map_or(&self.file, |(_, f)| f)
+        overriding_file(&self.overridden, argument, &self.file)
     }
 }
 
@@ -353,6 +345,19 @@ pub fn is_override_file(name: &str) -> bool {
         .iter()
         .find_map(|ext| name.strip_suffix(ext));
     stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
+}
+
+/// The last override file that replaced `name`, else `default`.
+fn overriding_file<'a>(
+    overridden: &'a [(String, FileRef)],
+    name: &str,
+    default: &'a FileRef,
+) -> &'a FileRef {
+    overridden
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map_or(default, |(_, f)| f)
 }
 
 /// The primitive type name of a variable's `type` (`bool`, or `"bool"` in JSON).
