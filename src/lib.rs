@@ -15,6 +15,7 @@ pub mod json;
 pub mod lint;
 pub mod lsp;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::discover::{self, display_path, input_syntax, ModuleSpec};
+use crate::eval::Scope;
 use crate::finding::{Finding, LintError};
 use crate::hcl;
+use crate::model::calls::{check_calls, Caller, Loader};
 use crate::model::{file_role, FileRole, Module};
 use crate::rules;
 use crate::source::{FileRef, SourceFile};
@@ -34,14 +36,26 @@ pub struct LintOutput {
 /// keyed by the path as it will be found (absolute paths for absolute inputs).
 pub type Overlay = HashMap<PathBuf, String>;
 
+/// Options of a lint run beyond the paths.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// The root module of plan files (default: each plan's own directory).
+    pub source: Option<PathBuf>,
+}
+
 /// Lints files and directories as the `check` command does.
 pub fn lint_paths(paths: &[PathBuf]) -> LintOutput {
-    lint_paths_with(paths, &Overlay::new())
+    lint(paths, &Overlay::new(), &LintOptions::default())
 }
 
 /// Lints with some files' contents taken from `overlay` instead of the disk. Overlay files
 /// in the directory of a named file belong to its module even if they are not on disk yet.
 pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
+    lint(paths, overlay, &LintOptions::default())
+}
+
+/// The whole pipeline: discover, read and parse, evaluate, check; modules and plans.
+pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> LintOutput {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut discovery = discover::discover(paths);
     // A named file that exists only in the overlay (a new, unsaved buffer).
@@ -85,21 +99,52 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
         }
         spec.files.sort();
     }
+    // Child modules are read once per run, whoever calls them.
+    let load = |dir: &Path| load_module(dir, &cwd, overlay);
+    let loader = Loader::new(&load);
+    // In a directory walk, a module is evaluated only when it mentions a resource type a
+    // rule looks at, or calls (through local paths, transitively) a module that does; the
+    // others only get a structural check of each file, done in a reused buffer. Most modules
+    // of a large tree are like that, and this keeps a walk close to the speed of a plain
+    // text search. Files named on the command line are always parsed in full.
+    let walked = |spec: &ModuleSpec| spec.report_only.is_none() && overlay.is_empty();
+    let prechecks: HashMap<PathBuf, ModulePrecheck> = discovery
+        .modules
+        .par_iter()
+        .filter(|spec| walked(spec))
+        .map(|spec| (normalize(&spec.dir), precheck_module(&spec.files, &cwd)))
+        .collect();
+    let interest = Interest::new(&prechecks, &cwd);
     let results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
         .modules
         .par_iter()
-        .map(|spec| lint_module(spec, &cwd, overlay))
+        .map(|spec| {
+            if walked(spec) {
+                if let Some(pre) = prechecks.get(&normalize(&spec.dir)) {
+                    if !interest.is_interesting(&normalize(&spec.dir)) {
+                        return (Vec::new(), pre.errors.clone(), spec.files.len());
+                    }
+                }
+            }
+            lint_module(spec, &cwd, overlay, &loader)
+        })
+        .collect();
+    let plan_results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
+        .plans
+        .par_iter()
+        .map(|path| lint_plan(path, &cwd, options, &loader))
         .collect();
     let mut out = LintOutput {
         errors: discovery.errors,
         modules: discovery.modules.len(),
         ..LintOutput::default()
     };
-    for (findings, errors, files) in results {
+    for (findings, errors, files) in results.into_iter().chain(plan_results) {
         out.findings.extend(findings);
         out.errors.extend(errors);
         out.files += files;
     }
+    dedupe(&mut out.findings);
     out.findings.sort_by(|a, b| {
         (&a.file.display, a.span.start, a.rule, &a.address).cmp(&(
             &b.file.display,
@@ -113,6 +158,136 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
             .cmp(&(&b.path, b.location.as_ref().map(|l| l.1.start)))
     });
     out
+}
+
+/// Lints a plan file: its resources are checked, and findings are mapped to the
+/// configuration when it is on disk.
+fn lint_plan(
+    path: &Path,
+    cwd: &Path,
+    options: &LintOptions,
+    loader: &Loader,
+) -> (Vec<Finding>, Vec<LintError>, usize) {
+    let display = display_path(path, cwd);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let error = LintError {
+                path: display,
+                message: format!("cannot read file: {e}"),
+                location: None,
+            };
+            return (Vec::new(), vec![error], 0);
+        }
+    };
+    let text = match crate::plan::decode(bytes) {
+        Ok(text) => text,
+        Err(message) => {
+            let error = LintError {
+                path: display,
+                message,
+                location: None,
+            };
+            return (Vec::new(), vec![error], 1);
+        }
+    };
+    let file: FileRef = Arc::new(SourceFile::new(
+        path.to_path_buf(),
+        display,
+        text,
+        crate::source::Syntax::Json,
+    ));
+    let plan = match crate::plan::load(&file) {
+        Ok(Some(plan)) => plan,
+        Ok(None) => return (Vec::new(), Vec::new(), 0),
+        Err(e) => return (Vec::new(), vec![e], 1),
+    };
+    let root = options
+        .source
+        .clone()
+        .unwrap_or_else(|| match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    let has_config = discover::module_files(&root)
+        .unwrap_or_default()
+        .iter()
+        .any(|p| {
+            p.file_name()
+                .is_some_and(|n| file_role(&n.to_string_lossy()) == FileRole::Config)
+        });
+    let mut findings = Vec::new();
+    for (mut finding, index) in crate::plan::check(&plan) {
+        let planned = &plan.resources[index];
+        let source = has_config
+            .then(|| crate::plan::module_dir(&plan, &root, &planned.module_path))
+            .flatten()
+            .and_then(|dir| loader.module(&dir));
+        let block = source.as_ref().and_then(|module| {
+            module
+                .resources
+                .iter()
+                .find(|r| {
+                    r.mode == planned.resource.mode
+                        && r.type_name == planned.resource.type_name
+                        && r.name == planned.resource.name
+                })
+                .map(|r| {
+                    let (file, span) = crate::plan::source_span(r, finding.attribute.as_deref());
+                    (file, span, r.block.span.clone())
+                })
+        });
+        if let Some((source_file, span, resource_span)) = block {
+            finding.related.push(crate::finding::Related {
+                file: finding.file.clone(),
+                span: finding.span.clone(),
+                message: format!("planned value in {}", plan.file.display),
+            });
+            finding.file = source_file;
+            finding.span = span;
+            finding.resource_span = Some(resource_span);
+        }
+        findings.push(finding);
+    }
+    (findings, Vec::new(), 1)
+}
+
+/// One finding per rule and place: a child module linted on its own and through a call,
+/// or a plan next to its configuration, can find the same thing twice. The copy with more
+/// related locations (the one that says why) is kept, and a copy with a fix (the HCL
+/// linter's, rather than a plan's) before that.
+fn dedupe(findings: &mut Vec<Finding>) {
+    let mut best: HashMap<(&'static str, PathBuf, usize, usize), usize> = HashMap::new();
+    let mut keep = vec![true; findings.len()];
+    for (i, f) in findings.iter().enumerate() {
+        let key = (f.rule, f.file.path.clone(), f.span.start, f.span.end);
+        match best.get(&key) {
+            Some(&j) => {
+                let score = |f: &Finding| {
+                    (
+                        f.fix.is_some(),
+                        f.related.len(),
+                        std::cmp::Reverse(f.address.len()),
+                    )
+                };
+                let better = score(f) > score(&findings[j]);
+                if better {
+                    keep[j] = false;
+                    best.insert(key, i);
+                } else {
+                    keep[i] = false;
+                }
+            }
+            None => {
+                best.insert(key, i);
+            }
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 /// Reads a file; a file that is not UTF-8 becomes an error located at the first bad byte.
@@ -187,19 +362,8 @@ fn lint_module(
     spec: &ModuleSpec,
     cwd: &Path,
     overlay: &Overlay,
+    loader: &Loader,
 ) -> (Vec<Finding>, Vec<LintError>, usize) {
-    // In a directory walk, a module that mentions no resource type any rule looks at only
-    // gets a structural check of each file, done in a reused buffer: most modules of a large
-    // tree are like that, and this keeps the walk close to the speed of a plain text search.
-    // Files named on the command line are always parsed in full.
-    if spec.report_only.is_none() && overlay.is_empty() {
-        let prechecks: Vec<(bool, Option<LintError>)> =
-            spec.files.par_iter().map(|p| precheck(p, cwd)).collect();
-        if !prechecks.iter().any(|(mentions, _)| *mentions) {
-            let errors = prechecks.into_iter().filter_map(|(_, e)| e).collect();
-            return (Vec::new(), errors, spec.files.len());
-        }
-    }
     let files: Vec<Result<FileRef, LintError>> = spec
         .files
         .par_iter()
@@ -228,8 +392,23 @@ fn lint_module(
     }
     let module = Module::build(spec.dir.clone(), parsed, errors);
     let mut findings = rules::check_module(&module);
+    if !module.module_calls.is_empty() {
+        let scope = Scope::new(&module);
+        let root = Caller {
+            module: &module,
+            scope: &scope,
+            root: &spec.dir,
+            path: Vec::new(),
+            prefix: String::new(),
+            stack: vec![std::fs::canonicalize(&spec.dir).unwrap_or_else(|_| spec.dir.clone())],
+        };
+        findings.extend(check_calls(&root, loader));
+    }
     if let Some(named) = &spec.report_only {
-        let in_named = |file: &FileRef| file.path.file_name().is_some_and(|n| named.contains(n));
+        let in_named = |file: &FileRef| {
+            file.path.parent() == Some(spec.dir.as_path())
+                && file.path.file_name().is_some_and(|n| named.contains(n))
+        };
         findings.retain(|f| in_named(&f.file) || f.related.iter().any(|r| in_named(&r.file)));
         // Errors in files that were not named are not the caller's business; the values they
         // would have defined are simply unknown.
@@ -243,10 +422,151 @@ fn lint_module(
     (findings, module.errors, files)
 }
 
+/// What a module's cheap pre-pass found.
+struct ModulePrecheck {
+    /// A file mentions a resource type or module source some rule understands.
+    mentions: bool,
+    /// Directories of local module calls (`source = "./x"`), resolved and normalized.
+    children: Vec<PathBuf>,
+    errors: Vec<LintError>,
+}
+
+fn precheck_module(files: &[PathBuf], cwd: &Path) -> ModulePrecheck {
+    let results: Vec<(bool, Vec<String>, Option<LintError>)> =
+        files.par_iter().map(|p| precheck(p, cwd)).collect();
+    let dir = files
+        .first()
+        .and_then(|f| f.parent())
+        .unwrap_or(Path::new("."));
+    let mut out = ModulePrecheck {
+        mentions: false,
+        children: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (mentions, sources, error) in results {
+        out.mentions |= mentions;
+        out.children
+            .extend(sources.iter().map(|s| normalize(&dir.join(s))));
+        out.errors.extend(error);
+    }
+    out
+}
+
+/// Whether walked modules need evaluating: they, or a module they call, mention something
+/// a rule looks at. Modules outside the walk are prechecked on demand.
+struct Interest<'a> {
+    prechecks: &'a HashMap<PathBuf, ModulePrecheck>,
+    cwd: &'a Path,
+    memo: std::sync::Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl<'a> Interest<'a> {
+    fn new(prechecks: &'a HashMap<PathBuf, ModulePrecheck>, cwd: &'a Path) -> Interest<'a> {
+        Interest {
+            prechecks,
+            cwd,
+            memo: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn is_interesting(&self, dir: &Path) -> bool {
+        self.visit(dir, &mut Vec::new())
+    }
+
+    fn visit(&self, dir: &Path, stack: &mut Vec<PathBuf>) -> bool {
+        if let Some(&known) = self.memo.lock().ok().as_ref().and_then(|m| m.get(dir)) {
+            return known;
+        }
+        if stack.iter().any(|d| d == dir) || stack.len() > 16 {
+            return false;
+        }
+        let outside;
+        let pre = match self.prechecks.get(dir) {
+            Some(pre) => pre,
+            None => {
+                let files = discover::module_files(dir).unwrap_or_default();
+                outside = precheck_module(&files, self.cwd);
+                &outside
+            }
+        };
+        stack.push(dir.to_path_buf());
+        let interesting = pre.mentions || pre.children.iter().any(|child| self.visit(child, stack));
+        stack.pop();
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(dir.to_path_buf(), interesting);
+        }
+        interesting
+    }
+}
+
+/// Resolves `.` and `..` lexically (module sources are relative paths; symlinks are rare
+/// there and would only cost a second evaluation).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The `source = "./…"` / `"../…"` strings of module calls in the text (HCL or JSON): a
+/// module calling a local module is evaluated when the child may hold keys.
+fn local_module_sources(text: &[u8]) -> Vec<String> {
+    memchr::memmem::find_iter(text, b"source")
+        .filter_map(|at| {
+            let rest = trim_start(&text[at + 6..]);
+            let rest = match rest.first() {
+                Some(b'=') => &rest[1..],
+                Some(b'"') if rest.get(1) == Some(&b':') => &rest[2..],
+                _ => return None,
+            };
+            let rest = trim_start(rest).strip_prefix(b"\"")?;
+            if !(rest.starts_with(b"./") || rest.starts_with(b"../")) {
+                return None;
+            }
+            let end = memchr::memchr(b'"', rest)?;
+            std::str::from_utf8(&rest[..end]).ok().map(str::to_string)
+        })
+        .collect()
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    &b[n..]
+}
+
+/// Reads and builds a module that is called by another (its errors are not reported: the
+/// directory is reported when it is linted itself).
+fn load_module(dir: &Path, cwd: &Path, overlay: &Overlay) -> Option<Module> {
+    let files = discover::module_files(dir).ok()?;
+    if files.is_empty() {
+        return None;
+    }
+    let parsed = files
+        .par_iter()
+        .filter_map(|path| {
+            let file = read_source_with(path, cwd, overlay).ok()?;
+            let role = file_role(&file_name(&file));
+            let body = parse_source(&file).ok();
+            Some((file, role, body))
+        })
+        .collect();
+    Some(Module::build(dir.to_path_buf(), parsed, Vec::new()))
+}
+
 /// Reads a file into a per-thread buffer and returns whether it is a configuration file
 /// that mentions a resource type some rule checks (a byte search, so a mention in a comment
 /// also counts: that only costs a full parse), and its structural error if any.
-fn precheck(path: &Path, cwd: &Path) -> (bool, Option<LintError>) {
+fn precheck(path: &Path, cwd: &Path) -> (bool, Vec<String>, Option<LintError>) {
     use std::cell::RefCell;
     use std::io::Read;
     use std::sync::OnceLock;
@@ -258,6 +578,7 @@ fn precheck(path: &Path, cwd: &Path) -> (bool, Option<LintError>) {
         rules::RULES
             .iter()
             .flat_map(|r| r.meta().resource_types.iter())
+            .chain(rules::KNOWN_MODULE_SOURCES)
             .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
             .collect()
     });
@@ -267,17 +588,22 @@ fn precheck(path: &Path, cwd: &Path) -> (bool, Option<LintError>) {
         let read = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buffer));
         if read.is_err() {
             // Let the full reader produce the error message.
-            return (false, read_source(path, cwd).err());
+            return (false, Vec::new(), read_source(path, cwd).err());
         }
         let Ok(text) = std::str::from_utf8(&buffer) else {
-            return (false, read_source(path, cwd).err());
+            return (false, Vec::new(), read_source(path, cwd).err());
         };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mentions = file_role(&name) == FileRole::Config
-            && finders.iter().any(|f| f.find(text.as_bytes()).is_some());
+        let config = file_role(&name) == FileRole::Config;
+        let mentions = config && finders.iter().any(|f| f.find(text.as_bytes()).is_some());
+        let sources = if config {
+            local_module_sources(text.as_bytes())
+        } else {
+            Vec::new()
+        };
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let problem = match input_syntax(&name) {
             Some(crate::source::Syntax::Json) => crate::json::parse(&text[bom..])
@@ -300,7 +626,7 @@ fn precheck(path: &Path, cwd: &Path) -> (bool, Option<LintError>) {
                 location: Some((file, at..end)),
             }
         });
-        (mentions, error)
+        (mentions, sources, error)
     })
 }
 

@@ -39,6 +39,10 @@ enum Command {
         /// Disable colour (also disabled by a non-empty NO_COLOR or when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
+        /// The configuration a plan JSON was made from (default: the plan file's directory);
+        /// findings from the plan are reported at the matching `.tf` lines.
+        #[arg(long, value_name = "DIR")]
+        source: Option<PathBuf>,
         /// Write the report to FILE (atomically) instead of stdout.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -95,9 +99,10 @@ fn main() -> ExitCode {
             format,
             fix,
             no_color,
+            source,
             output,
             policy,
-        } => check(paths, format, fix, no_color, output, policy),
+        } => check(paths, format, fix, no_color, source, output, policy),
         Command::Baseline {
             paths,
             output,
@@ -149,6 +154,7 @@ fn check(
     format: Format,
     fix: bool,
     no_color: bool,
+    source: Option<PathBuf>,
     output: Option<PathBuf>,
     policy_args: PolicyArgs,
 ) -> ExitCode {
@@ -173,7 +179,8 @@ fn check(
         let (out, summary) = kmslint::fix::fix_paths_with(&paths, &|out| policy.apply(out));
         (out, Some(summary))
     } else {
-        let mut out = kmslint::lint_paths(&paths);
+        let options = kmslint::lint::LintOptions { source };
+        let mut out = kmslint::lint::lint(&paths, &Default::default(), &options);
         policy.apply(&mut out);
         (out, None)
     };

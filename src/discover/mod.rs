@@ -26,6 +26,9 @@ pub struct ModuleSpec {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub modules: Vec<ModuleSpec>,
+    /// Plan JSON candidates: `.json` files named on the command line, and `*.tfplan.json`,
+    /// `tfplan.json` and `plan.json` found while walking (recognised by content later).
+    pub plans: Vec<PathBuf>,
     pub errors: Vec<LintError>,
 }
 
@@ -174,7 +177,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         };
         if meta.is_dir() {
-            saw_symlink |= walk(path, &mut out.errors, &mut |dir, file| {
+            let plans = &mut out.plans;
+            saw_symlink |= walk(path, &mut out.errors, plans, &mut |dir, file| {
                 let key = state_for(dir.to_path_buf(), &mut order, &mut dirs);
                 dirs.entry(key)
                     .or_default()
@@ -184,7 +188,12 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             });
         } else {
             let name = path.file_name().map(OsString::from).unwrap_or_default();
-            if input_syntax(&name.to_string_lossy()).is_none() {
+            let name_str = name.to_string_lossy();
+            if input_syntax(&name_str).is_none() && name_str.ends_with(".json") {
+                out.plans.push(path.clone());
+                continue;
+            }
+            if input_syntax(&name_str).is_none() {
                 // Not a Terraform file (a pre-commit hook may pass anything): ignore it.
                 continue;
             }
@@ -254,7 +263,12 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
 
 /// Calls `found(dir, file)` for every input file under `root`.
 /// Returns whether a symlinked directory was followed.
-fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, PathBuf)) -> bool {
+fn walk(
+    root: &Path,
+    errors: &mut Vec<LintError>,
+    plans: &mut Vec<PathBuf>,
+    found: &mut dyn FnMut(&Path, PathBuf),
+) -> bool {
     let mut saw_symlink = false;
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -284,6 +298,12 @@ fn walk(root: &Path, errors: &mut Vec<LintError>, found: &mut dyn FnMut(&Path, P
         };
         if entry.path_is_symlink() && entry.file_type().is_dir() {
             saw_symlink = true;
+        }
+        if entry.file_type().is_file()
+            && crate::plan::is_plan_name(&entry.file_name().to_string_lossy())
+        {
+            plans.push(entry.into_path());
+            continue;
         }
         if !entry.file_type().is_file()
             || input_syntax(&entry.file_name().to_string_lossy()).is_none()

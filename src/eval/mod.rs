@@ -46,6 +46,8 @@ pub enum OriginKind {
     VariableDefault(String),
     Tfvars(String),
     Local(String),
+    /// `module "call" { arg = ... }`: (call name, argument name).
+    ModuleArgument(String, String),
 }
 
 impl PartialEq for Origin {
@@ -61,6 +63,12 @@ impl Origin {
             OriginKind::VariableDefault(n) => format!("variable `{n}` (its default)"),
             OriginKind::Tfvars(n) => format!("variable `{n}` (set in {})", self.file.display),
             OriginKind::Local(n) => format!("local `{n}`"),
+            OriginKind::ModuleArgument(call, arg) => {
+                format!(
+                    "argument `{arg}` of module `{call}` (in {})",
+                    self.file.display
+                )
+            }
         }
     }
 }
@@ -175,42 +183,33 @@ impl Value {
                 if a.len() != b.len() {
                     return Some(false);
                 }
-                let mut all = true;
-                for (x, y) in a.iter().zip(b) {
-                    match x.equals(y) {
-                        Some(false) => return Some(false),
-                        None => all = false,
-                        Some(true) => {}
-                    }
-                }
-                if !all {
-                    return None;
-                }
-                true
+                return all_equal(a.iter().zip(b).map(|(x, y)| x.equals(y)));
             }
             (Object(a), Object(b)) => {
                 if a.len() != b.len() {
                     return Some(false);
                 }
-                let mut all = true;
-                for (k, x) in a {
-                    let Some(y) = other.get(k) else {
-                        return Some(false);
-                    };
-                    match x.equals(y) {
-                        Some(false) => return Some(false),
-                        None => all = false,
-                        Some(true) => {}
-                    }
-                }
-                if !all {
-                    return None;
-                }
-                true
+                return all_equal(
+                    a.iter()
+                        .map(|(k, x)| other.get(k).map_or(Some(false), |y| x.equals(y))),
+                );
             }
             _ => false,
         })
     }
+}
+
+/// Combines element comparisons: false if any is false, else unknown if any is unknown.
+fn all_equal(results: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut all = Some(true);
+    for r in results {
+        match r {
+            Some(false) => return Some(false),
+            None => all = None,
+            Some(true) => {}
+        }
+    }
+    all
 }
 
 pub fn format_number(n: f64) -> String {
@@ -238,12 +237,25 @@ impl EvalError {
 
 pub type EvalResult = Result<Value, EvalError>;
 
-/// The place an expression is being evaluated for: values written literally inside a
-/// variable default, tfvars value or local get that place as their origin.
+/// Names bound while evaluating one instance: `count`, `each`, a `dynamic` block iterator.
+pub type Bindings = Vec<(String, Value)>;
+
+/// What an expression is being evaluated for: values written literally inside a variable
+/// default, tfvars value, local or module argument get that place as their origin; and the
+/// names bound for the instance being evaluated.
 #[derive(Clone)]
-enum Definer {
-    None,
-    At(OriginKind, FileRef),
+struct Frame<'b> {
+    origin: Option<(OriginKind, FileRef)>,
+    binds: &'b [(String, Value)],
+}
+
+impl Frame<'_> {
+    fn at(kind: OriginKind, file: FileRef) -> Frame<'static> {
+        Frame {
+            origin: Some((kind, file)),
+            binds: &[],
+        }
+    }
 }
 
 enum LocalState {
@@ -255,6 +267,9 @@ enum LocalState {
 /// evaluates to unknown.
 pub struct Scope<'m> {
     module: &'m Module,
+    /// Values passed by a `module` block for a called module; `None` for a root module,
+    /// whose variables come from tfvars files and defaults.
+    inputs: Option<HashMap<String, Value>>,
     locals: RefCell<HashMap<String, LocalState>>,
     depth: std::cell::Cell<u32>,
 }
@@ -267,14 +282,58 @@ impl<'m> Scope<'m> {
     pub fn new(module: &'m Module) -> Scope<'m> {
         Scope {
             module,
+            inputs: None,
             locals: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
         }
     }
 
+    /// A scope for a module called with these argument values.
+    pub fn with_inputs(module: &'m Module, inputs: HashMap<String, Value>) -> Scope<'m> {
+        Scope {
+            inputs: Some(inputs),
+            ..Scope::new(module)
+        }
+    }
+
     /// Evaluates an expression written in a resource (no origin is recorded for its literals).
     pub fn eval(&self, expr: &Expr) -> EvalResult {
-        self.eval_in(expr, &Definer::None)
+        self.eval_in(
+            expr,
+            &Frame {
+                origin: None,
+                binds: &[],
+            },
+        )
+    }
+
+    /// Evaluates with names bound for one instance (`count`, `each`, a dynamic iterator).
+    pub fn eval_with(&self, expr: &Expr, binds: &[(String, Value)]) -> EvalResult {
+        self.eval_in(
+            expr,
+            &Frame {
+                origin: None,
+                binds,
+            },
+        )
+    }
+
+    /// Evaluates an argument of a module call: literals in it get the argument as origin.
+    pub fn eval_argument(
+        &self,
+        expr: &Expr,
+        binds: &[(String, Value)],
+        origin: OriginKind,
+        file: FileRef,
+    ) -> Value {
+        self.eval_in(
+            expr,
+            &Frame {
+                origin: Some((origin, file)),
+                binds,
+            },
+        )
+        .unwrap_or_else(|_| Value::unknown())
     }
 
     /// Evaluates, mapping errors to unknown: what rules use.
@@ -282,7 +341,7 @@ impl<'m> Scope<'m> {
         self.eval(expr).unwrap_or_else(|_| Value::unknown())
     }
 
-    fn eval_in(&self, expr: &Expr, def: &Definer) -> EvalResult {
+    fn eval_in(&self, expr: &Expr, def: &Frame) -> EvalResult {
         let depth = self.depth.get();
         if depth > MAX_DEPTH {
             return Ok(Value::unknown());
@@ -293,18 +352,17 @@ impl<'m> Scope<'m> {
         result
     }
 
-    fn stamp(&self, expr: &Expr, def: &Definer) -> Option<Arc<Origin>> {
-        match def {
-            Definer::None => None,
-            Definer::At(kind, file) => Some(Arc::new(Origin {
+    fn stamp(&self, expr: &Expr, def: &Frame) -> Option<Arc<Origin>> {
+        def.origin.as_ref().map(|(kind, file)| {
+            Arc::new(Origin {
                 kind: kind.clone(),
                 file: file.clone(),
                 span: expr.span.clone(),
-            })),
-        }
+            })
+        })
     }
 
-    fn eval_inner(&self, expr: &Expr, def: &Definer) -> EvalResult {
+    fn eval_inner(&self, expr: &Expr, def: &Frame) -> EvalResult {
         let literal = |kind: ValueKind| Ok(Value::new(kind).with_origin(self.stamp(expr, def)));
         match &expr.kind {
             ExprKind::Null => literal(ValueKind::Null),
@@ -394,7 +452,7 @@ impl<'m> Scope<'m> {
         }
     }
 
-    fn eval_binary(&self, op: BinaryOp, l: &Expr, r: &Expr, def: &Definer) -> EvalResult {
+    fn eval_binary(&self, op: BinaryOp, l: &Expr, r: &Expr, def: &Frame) -> EvalResult {
         let lv = self.eval_in(l, def)?;
         // Short-circuit on a known left operand, as the result is then certain.
         match (op, lv.to_bool()) {
@@ -444,11 +502,20 @@ impl<'m> Scope<'m> {
     }
 
     /// `var.x...`, `local.x...` and accesses into any value.
-    fn eval_reference(&self, expr: &Expr, def: &Definer) -> EvalResult {
+    fn eval_reference(&self, expr: &Expr, def: &Frame) -> EvalResult {
         let (base, ops) = match &expr.kind {
             ExprKind::Traversal(base, ops) => (base.as_ref(), ops.as_slice()),
             _ => (expr, &[][..]),
         };
+        if let ExprKind::Variable(root) = &base.kind {
+            if let Some((_, bound)) = def.binds.iter().rev().find(|(name, _)| name == root) {
+                let mut value = bound.clone();
+                for op in ops {
+                    value = self.apply_op(value, op, def)?;
+                }
+                return Ok(value);
+            }
+        }
         let (mut value, rest) = match (&base.kind, ops.first()) {
             (ExprKind::Variable(root), Some(TraversalOp::GetAttr(name, _))) if root == "var" => {
                 (self.variable(name), &ops[1..])
@@ -462,31 +529,53 @@ impl<'m> Scope<'m> {
             _ => (self.eval_in(base, def)?, ops),
         };
         for op in rest {
-            value = match op {
-                TraversalOp::GetAttr(name, _) => access_key(value, name)?,
-                TraversalOp::Index(index) => {
-                    let key = self.eval_in(index, def)?;
-                    access_index(value, &key)?
-                }
-                TraversalOp::Splat => return Ok(Value::unknown()),
-            };
+            value = self.apply_op(value, op, def)?;
         }
         Ok(value)
     }
 
+    fn apply_op(&self, value: Value, op: &TraversalOp, def: &Frame) -> EvalResult {
+        match op {
+            TraversalOp::GetAttr(name, _) => access_key(value, name),
+            TraversalOp::Index(index) => {
+                let key = self.eval_in(index, def)?;
+                access_index(value, &key)
+            }
+            TraversalOp::Splat => Ok(Value::unknown()),
+        }
+    }
+
     fn variable(&self, name: &str) -> Value {
         let module = self.module;
-        if module.tfvars_incomplete {
+        if module.tfvars_incomplete && self.inputs.is_none() {
             return Value::unknown();
         }
         let Some(decl) = module.variables.get(name) else {
             return Value::unknown();
         };
+        if let Some(inputs) = &self.inputs {
+            // A called module: the caller's argument, else the default. tfvars are only read
+            // by the root module.
+            if let Some(v) = inputs.get(name) {
+                return convert_to_type(v.clone(), decl.type_name.as_deref());
+            }
+            let Some(default) = &decl.default else {
+                return Value::unknown();
+            };
+            let def = Frame::at(
+                OriginKind::VariableDefault(name.to_string()),
+                decl.file.clone(),
+            );
+            return match self.eval_in(default, &def) {
+                Ok(v) => convert_to_type(v, decl.type_name.as_deref()),
+                Err(_) => Value::unknown(),
+            };
+        }
         let value = if let Some(assign) = module.tfvars.get(name) {
-            let def = Definer::At(OriginKind::Tfvars(name.to_string()), assign.file.clone());
+            let def = Frame::at(OriginKind::Tfvars(name.to_string()), assign.file.clone());
             self.eval_in(&assign.attribute.expr, &def)
         } else if let Some(default) = &decl.default {
-            let def = Definer::At(
+            let def = Frame::at(
                 OriginKind::VariableDefault(name.to_string()),
                 decl.file.clone(),
             );
@@ -513,7 +602,7 @@ impl<'m> Scope<'m> {
         self.locals
             .borrow_mut()
             .insert(name.to_string(), LocalState::InProgress);
-        let def = Definer::At(OriginKind::Local(name.to_string()), definition.file.clone());
+        let def = Frame::at(OriginKind::Local(name.to_string()), definition.file.clone());
         let result = self.eval_in(&definition.attribute.expr, &def);
         self.locals
             .borrow_mut()

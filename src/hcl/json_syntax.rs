@@ -63,13 +63,15 @@ fn error(e: json::JsonError, base: usize) -> ParseError {
 /// Parses a `.tf.json` file.
 pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
     let root = json::parse(text).map_err(|e| error(e, base))?;
-    let lower = JsonLower { base };
-    let Some(members) = root.as_object() else {
-        return Err(ParseError {
-            message: "the root of a Terraform JSON file must be an object".to_string(),
-            span: lower.span(&root.span),
-        });
+    let lower = JsonLower {
+        base,
+        literal: false,
     };
+    let members = root_members(
+        &root,
+        &lower,
+        "the root of a Terraform JSON file must be an object",
+    )?;
     let mut body = Body::default();
     for member in members {
         if member.key == "//" {
@@ -91,16 +93,24 @@ pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
     Ok(body)
 }
 
+/// Lowers an object of resolved values (a plan's `change.after`) into a resource body:
+/// strings are literal values and nested block types become blocks.
+pub fn lower_values(value: &JsonValue) -> Body {
+    JsonLower {
+        base: 0,
+        literal: true,
+    }
+    .body("resource", value)
+}
+
 /// Parses a `.tfvars.json` file: one object whose members are literal variable values.
 pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
     let root = json::parse(text).map_err(|e| error(e, base))?;
-    let lower = JsonLower { base };
-    let Some(members) = root.as_object() else {
-        return Err(ParseError {
-            message: "a variables file in JSON must be an object".to_string(),
-            span: lower.span(&root.span),
-        });
+    let lower = JsonLower {
+        base,
+        literal: false,
     };
+    let members = root_members(&root, &lower, "a variables file in JSON must be an object")?;
     let attributes = members
         .iter()
         .map(|m| Attribute {
@@ -116,8 +126,22 @@ pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
     })
 }
 
+/// The members of a file's root object, or an error saying what the root must be.
+fn root_members<'a>(
+    root: &'a JsonValue,
+    lower: &JsonLower,
+    message: &str,
+) -> Result<&'a [json::JsonMember], ParseError> {
+    root.as_object().ok_or_else(|| ParseError {
+        message: message.to_string(),
+        span: lower.span(&root.span),
+    })
+}
+
 struct JsonLower {
     base: usize,
+    /// Every string is a literal value (plan JSON), never a template.
+    literal: bool,
 }
 
 impl JsonLower {
@@ -209,7 +233,7 @@ impl JsonLower {
                     continue;
                 }
             }
-            let expr = if is_literal_attribute(block_type, &member.key) {
+            let expr = if self.literal || is_literal_attribute(block_type, &member.key) {
                 self.literal(&member.value)
             } else {
                 self.expr(&member.value)

@@ -5,6 +5,8 @@
 //! Terraform's root module gets them: `terraform.tfvars`, `terraform.tfvars.json`, then
 //! `*.auto.tfvars(.json)` in lexical order, later files winning.
 
+pub mod calls;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -25,11 +27,19 @@ pub struct Resource {
     pub name: String,
     pub file: FileRef,
     pub block: Block,
+    /// Attributes and nested block types that an override file replaced, with that file:
+    /// their spans point into it.
+    pub overridden: Vec<(String, FileRef)>,
+    /// The full address of a plan resource (`module.a.aws_kms_key.k["x"]`).
+    pub address_override: Option<String>,
 }
 
 impl Resource {
     /// `aws_kms_key.name` or `data.aws_kms_key.name`.
     pub fn address(&self) -> String {
+        if let Some(address) = &self.address_override {
+            return address.clone();
+        }
         match self.mode {
             ResourceMode::Managed => format!("{}.{}", self.type_name, self.name),
             ResourceMode::Data => format!("data.{}.{}", self.type_name, self.name),
@@ -38,6 +48,16 @@ impl Resource {
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.block.body.attribute(name)
+    }
+
+    /// The file an attribute's span points into (an override file, or the block's file).
+    pub fn file_of(&self, attribute: &str) -> &FileRef {
+        overriding_file(&self.overridden, attribute, &self.file)
+    }
+
+    /// The file a nested block type's spans point into.
+    pub fn file_of_block(&self, ident: &str) -> &FileRef {
+        self.file_of(ident)
     }
 }
 
@@ -57,11 +77,37 @@ pub struct Definition {
     pub attribute: Attribute,
 }
 
+/// A `module "name" { source = ... }` block.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub file: FileRef,
+    pub block: Block,
+    /// Arguments an override file replaced, with that file.
+    pub overridden: Vec<(String, FileRef)>,
+}
+
+impl ModuleCall {
+    /// The `source` string as written.
+    pub fn source(&self) -> Option<&str> {
+        match &self.block.body.attribute("source")?.expr.kind {
+            crate::syntax::ExprKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The file an argument's span points into.
+    pub fn file_of(&self, argument: &str) -> &FileRef {
+        overriding_file(&self.overridden, argument, &self.file)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Module {
     pub dir: PathBuf,
     pub files: Vec<FileRef>,
     pub resources: Vec<Resource>,
+    pub module_calls: Vec<ModuleCall>,
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Definition>,
     /// The winning tfvars assignment for each variable.
@@ -118,7 +164,7 @@ impl Module {
             module.files.push(file.clone());
             match (role, body) {
                 (FileRole::Config, Some(body)) if is_override_file(&file_name(&file)) => {
-                    overrides.push(body)
+                    overrides.push((file.clone(), body))
                 }
                 (FileRole::Config, Some(body)) => module.add_config(&file, body),
                 (FileRole::AutoTfvars(rank), Some(body)) => tfvars_files.push((rank, file, body)),
@@ -126,25 +172,10 @@ impl Module {
                 _ => {}
             }
         }
-        // Override files are not merged yet: a resource they touch is left out rather than
-        // judged on half of its configuration (no finding is better than a wrong one).
-        for body in overrides {
-            for block in body
-                .blocks
-                .iter()
-                .filter(|b| b.ident == "resource" || b.ident == "data")
-            {
-                module.resources.retain(|r| {
-                    let mode = if block.ident == "resource" {
-                        ResourceMode::Managed
-                    } else {
-                        ResourceMode::Data
-                    };
-                    !(r.mode == mode
-                        && Some(r.type_name.as_str()) == block.label(0)
-                        && Some(r.name.as_str()) == block.label(1))
-                });
-            }
+        // Override files apply after every primary file, in lexical order (the order
+        // `parsed` comes in).
+        for (file, body) in overrides {
+            module.apply_override(&file, body);
         }
         tfvars_files.sort_by_key(|(rank, file, _)| (*rank, file_name(file)));
         for (_, file, body) in tfvars_files {
@@ -159,6 +190,77 @@ impl Module {
             }
         }
         module
+    }
+
+    /// Merges an override file (domain.md §6.2): per block matched by type and labels,
+    /// attributes replace same-named ones, a nested block type replaces every block of that
+    /// type, `lifecycle` merges per argument, locals merge per name. An override block
+    /// with nothing to override is an error, as in Terraform.
+    fn apply_override(&mut self, file: &FileRef, body: Body) {
+        for block in body.blocks {
+            let missing = |this: &mut Module, what: &str| {
+                this.errors.push(LintError {
+                    path: file.display.clone(),
+                    message: format!("missing {what} to override"),
+                    location: Some((file.clone(), block.header_span.clone())),
+                });
+            };
+            match block.ident.as_str() {
+                "resource" | "data" => {
+                    let mode = if block.ident == "resource" {
+                        ResourceMode::Managed
+                    } else {
+                        ResourceMode::Data
+                    };
+                    let (Some(type_name), Some(name)) = (block.label(0), block.label(1)) else {
+                        continue;
+                    };
+                    let Some(base) = self
+                        .resources
+                        .iter_mut()
+                        .find(|r| r.mode == mode && r.type_name == type_name && r.name == name)
+                    else {
+                        missing(self, &format!("{} `{type_name}.{name}`", block.ident));
+                        continue;
+                    };
+                    merge_block_body(&mut base.block.body, block.body, file, &mut base.overridden);
+                }
+                "variable" => {
+                    let Some(name) = block.label(0) else { continue };
+                    let Some(var) = self.variables.get_mut(name) else {
+                        missing(self, &format!("variable `{name}`"));
+                        continue;
+                    };
+                    if let Some(default) = block.body.attribute("default") {
+                        var.default = Some(default.expr.clone());
+                        var.file = file.clone();
+                    }
+                    if let Some(t) = block.body.attribute("type") {
+                        var.type_name = type_name_of(&t.expr);
+                    }
+                }
+                "locals" => {
+                    for attribute in block.body.attributes {
+                        self.locals.insert(
+                            attribute.name.clone(),
+                            Definition {
+                                file: file.clone(),
+                                attribute,
+                            },
+                        );
+                    }
+                }
+                "module" => {
+                    let Some(name) = block.label(0) else { continue };
+                    let Some(call) = self.module_calls.iter_mut().find(|c| c.name == name) else {
+                        missing(self, &format!("module `{name}`"));
+                        continue;
+                    };
+                    merge_block_body(&mut call.block.body, block.body, file, &mut call.overridden);
+                }
+                _ => {}
+            }
+        }
     }
 
     fn add_config(&mut self, file: &FileRef, body: Body) {
@@ -179,6 +281,8 @@ impl Module {
                         name: name.to_string(),
                         file: file.clone(),
                         block,
+                        overridden: Vec::new(),
+                        address_override: None,
                     });
                 }
                 "variable" => {
@@ -190,17 +294,24 @@ impl Module {
                     let type_name = block
                         .body
                         .attribute("type")
-                        .and_then(|a| match &a.expr.kind {
-                            crate::syntax::ExprKind::Variable(t) => Some(t.clone()),
-                            crate::syntax::ExprKind::String(t) => Some(t.clone()),
-                            _ => None,
-                        });
+                        .and_then(|a| type_name_of(&a.expr));
                     // A second declaration is a Terraform error; the first one stands.
                     self.variables.entry(name.clone()).or_insert(Variable {
                         name,
                         file: file.clone(),
                         default,
                         type_name,
+                    });
+                }
+                "module" => {
+                    let Some(name) = block.label(0).map(str::to_string) else {
+                        continue;
+                    };
+                    self.module_calls.push(ModuleCall {
+                        name,
+                        file: file.clone(),
+                        block,
+                        overridden: Vec::new(),
                     });
                 }
                 "locals" => {
@@ -234,6 +345,76 @@ pub fn is_override_file(name: &str) -> bool {
         .iter()
         .find_map(|ext| name.strip_suffix(ext));
     stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
+}
+
+/// The last override file that replaced `name`, else `default`.
+fn overriding_file<'a>(
+    overridden: &'a [(String, FileRef)],
+    name: &str,
+    default: &'a FileRef,
+) -> &'a FileRef {
+    overridden
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map_or(default, |(_, f)| f)
+}
+
+/// The primitive type name of a variable's `type` (`bool`, or `"bool"` in JSON).
+fn type_name_of(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        crate::syntax::ExprKind::Variable(t) | crate::syntax::ExprKind::String(t) => {
+            Some(t.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The type a nested block counts as for overriding: `dynamic "x"` is an `x` block.
+fn block_type(block: &Block) -> &str {
+    if block.ident == "dynamic" {
+        block.label(0).unwrap_or("dynamic")
+    } else {
+        &block.ident
+    }
+}
+
+fn merge_block_body(
+    base: &mut Body,
+    over: Body,
+    file: &FileRef,
+    overridden: &mut Vec<(String, FileRef)>,
+) {
+    for attribute in over.attributes {
+        overridden.push((attribute.name.clone(), file.clone()));
+        base.attributes.retain(|a| a.name != attribute.name);
+        base.attributes.push(attribute);
+    }
+    let mut replaced: Vec<String> = Vec::new();
+    for block in over.blocks {
+        if block.ident == "lifecycle" {
+            match base.blocks.iter_mut().find(|b| b.ident == "lifecycle") {
+                Some(existing) => {
+                    for attribute in block.body.attributes {
+                        existing
+                            .body
+                            .attributes
+                            .retain(|a| a.name != attribute.name);
+                        existing.body.attributes.push(attribute);
+                    }
+                }
+                None => base.blocks.push(block),
+            }
+            continue;
+        }
+        let kind = block_type(&block).to_string();
+        if !replaced.contains(&kind) {
+            base.blocks.retain(|b| block_type(b) != kind);
+            overridden.push((kind.clone(), file.clone()));
+            replaced.push(kind);
+        }
+        base.blocks.push(block);
+    }
 }
 
 fn file_name(file: &FileRef) -> String {

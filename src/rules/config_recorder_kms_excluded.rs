@@ -51,10 +51,11 @@ impl Rule for ConfigRecorderKmsExcluded {
             .module
             .resources_of_type("aws_config_configuration_recorder")
         {
-            if cx.creates_no_instance(recorder) {
-                continue;
-            }
-            check_recorder(cx, recorder, out);
+            out.extend(cx.each_instance(recorder, |cx| {
+                let mut found = Vec::new();
+                check_recorder(cx, recorder, &mut found);
+                found
+            }));
         }
     }
 }
@@ -68,36 +69,38 @@ enum Strategy {
 
 fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>) {
     let body = &recorder.block.body;
-    // A generated recording group cannot be seen statically.
-    if body
-        .blocks_named("dynamic")
-        .any(|d| d.label(0) == Some("recording_group"))
-    {
+    // `dynamic` blocks are expanded; when their `for_each` is unknown, nothing can be said.
+    let Some(groups) = cx.expand_blocks(body, "recording_group") else {
         return;
-    }
-    let Some(group) = body.blocks_named("recording_group").next() else {
+    };
+    let Some((group, binds)) = groups.into_iter().next() else {
         return; // AWS default: all supported regional types, KMS keys included
     };
-    if group.body.blocks_named("dynamic").next().is_some() {
+    let cx = &cx.with_binds(binds);
+    let Some(strategies) = cx.expand_blocks(&group.body, "recording_strategy") else {
         return;
-    }
-    let strategy_block = group.body.blocks_named("recording_strategy").next();
-    let use_only = strategy_block.and_then(|b| b.body.attribute("use_only"));
-    let exclusions: Vec<&Block> = group
-        .body
-        .blocks_named("exclusion_by_resource_types")
-        .collect();
+    };
+    let use_only = strategies
+        .first()
+        .and_then(|(b, binds)| b.body.attribute("use_only").map(|a| (a, binds.clone())));
+    let Some(exclusions) = cx.expand_blocks(&group.body, "exclusion_by_resource_types") else {
+        return;
+    };
     let all_supported = group.body.attribute("all_supported");
+    let use_only_value = use_only
+        .as_ref()
+        .map(|(a, binds)| cx.with_binds(binds.clone()).eval(&a.expr));
+    let use_only = use_only.map(|(a, _)| a);
 
-    let strategy = match use_only {
-        Some(attr) => match cx.scope.eval_or_unknown(&attr.expr).kind {
+    let strategy = match use_only_value {
+        Some(value) => match value.kind {
             ValueKind::String(s) if s == "ALL_SUPPORTED_RESOURCE_TYPES" => Strategy::All,
             ValueKind::String(s) if s == "INCLUSION_BY_RESOURCE_TYPES" => Strategy::Inclusion,
             ValueKind::String(s) if s == "EXCLUSION_BY_RESOURCE_TYPES" => Strategy::Exclusion,
             _ => return, // unknown or invalid
         },
         None if !exclusions.is_empty() => Strategy::Exclusion,
-        None => match all_supported.map(|a| cx.scope.eval_or_unknown(&a.expr)) {
+        None => match all_supported.map(|a| cx.eval(&a.expr)) {
             None => Strategy::All, // all_supported defaults to true
             Some(v) if matches!(v.kind, ValueKind::Null) => Strategy::All,
             Some(v) => match v.to_bool() {
@@ -107,12 +110,13 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
             },
         },
     };
-    let address = recorder.address();
+    let address = cx.address(recorder);
+    let file = recorder.file_of_block("recording_group");
     let finding = |span: Span, message: String, related: Vec<Related>, fix: Option<Fix>| Finding {
         rule: META.id,
         severity: META.severity,
         message,
-        file: recorder.file.clone(),
+        file: file.clone(),
         span,
         address: address.clone(),
         related,
@@ -139,7 +143,8 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
             }
         }
         Strategy::Exclusion => {
-            for exclusion in exclusions {
+            for (exclusion, binds) in exclusions {
+                let cx = &cx.with_binds(binds);
                 if let Some(mut f) = check_exclusion(cx, recorder, exclusion, &finding) {
                     f.attribute = Some(
                         "recording_group.exclusion_by_resource_types.resource_types".to_string(),
@@ -176,8 +181,8 @@ fn check_inclusion(
     selector: Option<&Attribute>,
     finding: &MakeFinding,
 ) -> Option<Finding> {
-    let address = recorder.address();
-    let file = &recorder.file;
+    let address = cx.address(recorder);
+    let file = recorder.file_of_block("recording_group");
     let Some(types) = group.body.attribute("resource_types") else {
         let span = selector.map_or(group.header_span.clone(), |a| a.span.clone());
         let fix = Fix::safe(
@@ -193,7 +198,7 @@ fn check_inclusion(
             (!fix.edits.is_empty()).then_some(fix),
         ));
     };
-    let value = cx.scope.eval_or_unknown(&types.expr);
+    let value = cx.eval(&types.expr);
     let items = match &value.kind {
         ValueKind::List(items) => items.as_slice(),
         ValueKind::Null => &[],
@@ -246,10 +251,10 @@ fn check_exclusion(
     exclusion: &Block,
     finding: &MakeFinding,
 ) -> Option<Finding> {
-    let address = recorder.address();
-    let file = &recorder.file;
+    let address = cx.address(recorder);
+    let file = recorder.file_of_block("recording_group");
     let types = exclusion.body.attribute("resource_types")?;
-    let value = cx.scope.eval_or_unknown(&types.expr);
+    let value = cx.eval(&types.expr);
     let ValueKind::List(items) = &value.kind else {
         return None;
     };

@@ -22,7 +22,8 @@ use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::eval::ValueKind;
 use crate::finding::{Finding, Fix, Related, Severity};
 use crate::fix::edits;
-use crate::model::Resource;
+use crate::model::{ModuleCall, Resource};
+use crate::rules::Instances;
 
 pub struct KmsKeyRotationDisabled;
 
@@ -44,13 +45,16 @@ impl Rule for KmsKeyRotationDisabled {
 
     fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>) {
         for key in cx.module.resources_of_type("aws_kms_key") {
-            if cx.creates_no_instance(key) || !can_rotate(cx, key) || is_disabled(cx, key) {
-                continue;
-            }
-            if let Some(mut finding) = check_key(cx, key) {
-                finding.attribute = Some(ATTR.to_string());
-                out.push(finding);
-            }
+            out.extend(cx.each_instance(key, |cx| {
+                if !can_rotate(cx, key) || is_disabled(cx, key) {
+                    return Vec::new();
+                }
+                let mut finding = check_key(cx, key);
+                if let Some(f) = &mut finding {
+                    f.attribute = Some(ATTR.to_string());
+                }
+                finding.into_iter().collect()
+            }));
         }
     }
 }
@@ -85,8 +89,8 @@ fn is_disabled(cx: &RuleContext, key: &Resource) -> bool {
 }
 
 fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
-    let address = key.address();
-    let file = &key.file;
+    let address = cx.address(key);
+    let file = key.file_of(ATTR);
     let finding = |span, message: String, related, fix| Finding {
         rule: META.id,
         severity: META.severity,
@@ -114,7 +118,7 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
             (!fix.edits.is_empty()).then_some(fix),
         ));
     };
-    let value = cx.scope.eval_or_unknown(&attr.expr);
+    let value = cx.eval(&attr.expr);
     let is_null = matches!(value.kind, ValueKind::Null);
     if !is_null && value.to_bool().ok().flatten() != Some(false) {
         return None; // true, unknown, or not a bool (Terraform would reject it)
@@ -156,4 +160,117 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         "KMS key `{address}` does not rotate: `{ATTR}` evaluates to {shown}; change the expression so it is true"
     );
     Some(finding(attr.span.clone(), message, Vec::new(), None))
+}
+
+/// Registry modules that create one `aws_kms_key` from these inputs, with their defaults:
+/// (source, key switch that must not be false, inputs that make the key not a rotatable one).
+const KNOWN_MODULES: &[(&str, &str)] = &[
+    ("terraform-aws-modules/kms/aws", "create"),
+    ("cloudposse/kms-key/aws", "enabled"),
+];
+
+/// A call of `terraform-aws-modules/kms/aws` or `cloudposse/kms-key/aws` that turns rotation
+/// off (both default to `enable_key_rotation = true`). Used when the module's code is not
+/// on disk (no `terraform init`).
+pub fn check_known_module(cx: &RuleContext, call: &ModuleCall) -> Vec<Finding> {
+    let Some(source) = call.source() else {
+        return Vec::new();
+    };
+    // `registry.terraform.io/ns/name/provider//subdir` → `ns/name/provider`.
+    let source = source.split("//").next().unwrap_or(source);
+    let source = source
+        .strip_prefix("registry.terraform.io/")
+        .or_else(|| source.strip_prefix("registry.opentofu.org/"))
+        .unwrap_or(source);
+    let Some((_, switch)) = KNOWN_MODULES.iter().find(|(s, _)| *s == source) else {
+        return Vec::new();
+    };
+    let body = &call.block.body;
+    let instances = match cx.instances_of(body) {
+        Instances::Known(list) => list,
+        Instances::Unknown(one) => vec![one],
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    for instance in instances {
+        let cx = cx.with_binds(instance.binds);
+        let off = |name: &str| {
+            cx.value_of(body, name)
+                .and_then(|v| v.to_bool().ok().flatten())
+                == Some(false)
+        };
+        let on = |name: &str| {
+            cx.value_of(body, name)
+                .and_then(|v| v.to_bool().ok().flatten())
+                == Some(true)
+        };
+        let not_default = |name: &str, default: &str| {
+            cx.value_of(body, name).is_some_and(|v| {
+                !matches!(&v.kind, ValueKind::String(s) if s == default)
+                    && !matches!(v.kind, ValueKind::Null)
+            })
+        };
+        if off(switch)
+            || on("create_external")
+            || on("create_replica")
+            || on("create_replica_external")
+            || off("is_enabled")
+            || not_default("key_usage", "ENCRYPT_DECRYPT")
+            || not_default("customer_master_key_spec", "SYMMETRIC_DEFAULT")
+            || cx
+                .value_of(body, "custom_key_store_id")
+                .is_some_and(|v| !matches!(v.kind, ValueKind::Null))
+        {
+            continue;
+        }
+        let Some(attr) = body.attribute(ATTR) else {
+            continue;
+        };
+        let value = cx.eval(&attr.expr);
+        if value.to_bool().ok().flatten() != Some(false) {
+            continue;
+        }
+        let file = call.file_of(ATTR);
+        let address = format!("{}module.{}", cx.module_prefix, call.name);
+        let (message, related, fix) = match &value.origin {
+            Some(origin) if origin.kind != crate::eval::OriginKind::ModuleArgument(call.name.clone(), ATTR.to_string()) => (
+                format!(
+                    "module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false because of {}; set it to true there",
+                    origin.describe()
+                ),
+                vec![Related {
+                    file: origin.file.clone(),
+                    span: origin.span.clone(),
+                    message: "the value is set here".to_string(),
+                }],
+                None,
+            ),
+            _ if attr.expr.is_literal() => (
+                format!("module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false; set it to true"),
+                Vec::new(),
+                Some(Fix::safe(format!("Set `{ATTR} = true`"), edits::replace_expr(file, &attr.expr, "true"))),
+            ),
+            _ => (
+                format!("module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` evaluates to false"),
+                Vec::new(),
+                None,
+            ),
+        };
+        if out.iter().any(|f| f.span == attr.span) {
+            continue;
+        }
+        out.push(Finding {
+            rule: META.id,
+            severity: META.severity,
+            message,
+            file: file.clone(),
+            span: attr.span.clone(),
+            address,
+            related,
+            fix,
+            resource_span: Some(call.block.span.clone()),
+            attribute: Some(ATTR.to_string()),
+            suppression: None,
+        });
+    }
+    out
 }
