@@ -138,7 +138,7 @@ impl Baseline {
             paths.iter().map(|p| (canonical(p), p.is_dir())).collect();
         left.iter()
             .filter(|(k, _)| {
-                let file = normalize(&self.dir.join(&k.file));
+                let file = crate::discover::normalize(&self.dir.join(&k.file));
                 scope.iter().any(|(p, is_dir)| {
                     if *is_dir {
                         file.starts_with(p)
@@ -210,21 +210,6 @@ fn relative(path: &Path, dir: &Path) -> String {
     parts.join("/")
 }
 
-/// Removes `.` and resolves `..` lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +221,7 @@ mod tests {
         assert_eq!(r("/a/b/c.tf", "/a/x"), "../b/c.tf");
         assert_eq!(r("/a/c.tf", "/a"), "c.tf");
         assert_eq!(
-            normalize(Path::new("/a/x/../b/./c.tf")),
+            crate::discover::normalize(Path::new("/a/x/../b/./c.tf")),
             Path::new("/a/b/c.tf")
         );
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::discover::{self, display_path, input_syntax, ModuleSpec};
+use crate::discover::{self, display_path, input_syntax, normalize, ModuleSpec};
 use crate::eval::Scope;
 use crate::finding::{Finding, LintError};
 use crate::hcl;
@@ -497,25 +497,6 @@ impl<'a> Interest<'a> {
         }
         interesting
     }
-}
-
-/// Resolves `.` and `..` lexically (module sources are relative paths; symlinks are rare
-/// there and would only cost a second evaluation).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// The `source = "./…"` / `"../…"` strings of module calls in the text (HCL or JSON): a

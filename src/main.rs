@@ -158,15 +158,7 @@ fn check(
     output: Option<PathBuf>,
     policy_args: PolicyArgs,
 ) -> ExitCode {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
-    };
-    // Evaluation recurses; give worker threads room beyond the 2 MiB default.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(8 << 20)
-        .build_global();
+    let paths = prepare(paths);
     let color = !no_color
         && output.is_none()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -262,15 +254,7 @@ fn config_errors(errors: &[kmslint::config::ConfigError]) -> ExitCode {
 /// remains. Exit 0 when written; 2 on configuration errors, when the file cannot be written,
 /// or when some input could not be read or parsed (the baseline is still written).
 fn baseline(paths: Vec<PathBuf>, output: PathBuf, config: Option<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
-    };
-    // As in `check`: evaluation recurses.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(8 << 20)
-        .build_global();
+    let paths = prepare(paths);
     let options = PolicyOptions {
         config,
         ..PolicyOptions::default()
@@ -307,6 +291,19 @@ fn baseline(paths: Vec<PathBuf>, output: PathBuf, config: Option<PathBuf>) -> Ex
     } else {
         EXIT_ERROR
     })
+}
+
+/// The paths to lint (default `.`), with worker threads sized for evaluation, which
+/// recurses: they get 8 MiB of stack instead of the 2 MiB default.
+fn prepare(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 << 20)
+        .build_global();
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    }
 }
 
 /// Writes to stdout; a closed pipe (e.g. `| head`) is not an error worth a panic.

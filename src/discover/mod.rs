@@ -60,6 +60,25 @@ fn is_skipped_dir(name: &str) -> bool {
     name.starts_with('.') || name == "node_modules"
 }
 
+/// Resolves `.` and `..` components lexically, without touching the file system (a `..`
+/// above the start is kept). Module sources and paths in reports are compared this way.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// Display form of a path: relative to `cwd` when under it, with `/` separators.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let rel = if path.is_absolute() {

@@ -1,7 +1,7 @@
 //! `file:` URIs to paths and back. Anything that is not a local `file:` URI (`untitled:`,
 //! `git:`, a UNC host, a bad escape) has no path, and its document is simply not linted.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use lsp_types::Uri;
@@ -27,7 +27,7 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     if !raw.is_absolute() {
         return None;
     }
-    Some(normalize(&raw))
+    Some(crate::discover::normalize(&raw))
 }
 
 /// The `file:` URI of an absolute path.
@@ -68,21 +68,6 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// Removes `.` and resolves `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 #[cfg(unix)]

@@ -13,7 +13,7 @@
 //!   `toolExecutionNotifications` of the one invocation.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -360,7 +360,7 @@ pub fn artifact_location(display: &str, root: &Path) -> Value {
     if is_absolute(&path) {
         json!({ "uri": file_uri(&path) })
     } else if escapes_root {
-        let abs = normalize(&root.join(&path));
+        let abs = crate::discover::normalize(&root.join(&path));
         json!({ "uri": file_uri(&abs.to_string_lossy().replace('\\', "/")) })
     } else {
         let rel = path.strip_prefix("./").unwrap_or(&path);
@@ -390,21 +390,6 @@ fn dir_uri(dir: &Path) -> String {
         s.push('/');
     }
     s
-}
-
-/// Removes `.` and resolves `..` components without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters and `/` (and `:` when
