@@ -144,7 +144,7 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
         out.errors.extend(errors);
         out.files += files;
     }
-    dedupe(&mut out.findings);
+    dedupe(&mut out.findings, &cwd);
     out.findings.sort_by(|a, b| {
         (&a.file.display, a.span.start, a.rule, &a.address).cmp(&(
             &b.file.display,
@@ -180,6 +180,7 @@ fn lint_plan(
             return (Vec::new(), vec![error], 0);
         }
     };
+    let utf16 = matches!(bytes.get(..2), Some([0xFF, 0xFE] | [0xFE, 0xFF]));
     let text = match crate::plan::decode(bytes) {
         Ok(text) => text,
         Err(message) => {
@@ -191,12 +192,14 @@ fn lint_plan(
             return (Vec::new(), vec![error], 1);
         }
     };
-    let file: FileRef = Arc::new(SourceFile::new(
+    let mut source = SourceFile::new(
         path.to_path_buf(),
         display,
         text,
         crate::source::Syntax::Json,
-    ));
+    );
+    source.stored_as_utf16 = utf16;
+    let file: FileRef = Arc::new(source);
     let plan = match crate::plan::load(&file) {
         Ok(Some(plan)) => plan,
         Ok(None) => return (Vec::new(), Vec::new(), 0),
@@ -217,6 +220,7 @@ fn lint_plan(
                 .is_some_and(|n| file_role(&n.to_string_lossy()) == FileRole::Config)
         });
     let mut findings = Vec::new();
+    let root_findings = std::sync::OnceLock::new();
     for (mut finding, index) in crate::plan::check(&plan) {
         let planned = &plan.resources[index];
         let source = has_config
@@ -237,6 +241,30 @@ fn lint_plan(
                     (file, span, r.block.span.clone())
                 })
         });
+        // A key inside a downloaded module is reported where the HCL linter reports it: at
+        // the caller's argument that causes it, or not at all (users do not edit
+        // `.terraform/`).
+        if let Some((source_file, _, _)) = &block {
+            if in_downloaded_module(&source_file.path) {
+                let hcl = root_findings.get_or_init(|| hcl_findings_with_calls(&root, loader));
+                if let Some(hcl) = hcl
+                    .iter()
+                    .find(|h| h.rule == finding.rule && h.address == finding.address)
+                {
+                    finding.related = hcl.related.clone();
+                    finding.related.push(crate::finding::Related {
+                        file: finding.file.clone(),
+                        span: finding.span.clone(),
+                        message: format!("planned value in {}", plan.file.display),
+                    });
+                    finding.file = hcl.file.clone();
+                    finding.span = hcl.span.clone();
+                    finding.resource_span = None;
+                    findings.push(finding);
+                }
+                continue;
+            }
+        }
         if let Some((source_file, span, resource_span)) = block {
             finding.related.push(crate::finding::Related {
                 file: finding.file.clone(),
@@ -252,35 +280,90 @@ fn lint_plan(
     (findings, Vec::new(), 1)
 }
 
+fn in_downloaded_module(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == ".terraform")
+}
+
+/// The HCL linter's findings for a root module and the modules it calls.
+fn hcl_findings_with_calls(root: &Path, loader: &Loader) -> Vec<Finding> {
+    let Some(module) = loader.module(root) else {
+        return Vec::new();
+    };
+    let mut findings = rules::check_module(&module);
+    findings.extend(call_findings(&module, root, loader));
+    findings
+}
+
+/// Findings in the modules a root module calls (evaluated with its arguments).
+fn call_findings(module: &Module, root: &Path, loader: &Loader) -> Vec<Finding> {
+    if module.module_calls.is_empty() {
+        return Vec::new();
+    }
+    let scope = Scope::new(module);
+    let caller = Caller {
+        module,
+        scope: &scope,
+        root,
+        path: Vec::new(),
+        prefix: String::new(),
+        stack: vec![std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())],
+    };
+    check_calls(&caller, loader)
+}
+
 /// One finding per rule and place: a child module linted on its own and through a call,
 /// or a plan next to its configuration, can find the same thing twice. The copy with more
 /// related locations (the one that says why) is kept, and a copy with a fix (the HCL
 /// linter's, rather than a plan's) before that.
-fn dedupe(findings: &mut Vec<Finding>) {
+fn dedupe(findings: &mut Vec<Finding>, cwd: &Path) {
     let mut best: HashMap<(&'static str, PathBuf, usize, usize), usize> = HashMap::new();
     let mut keep = vec![true; findings.len()];
-    for (i, f) in findings.iter().enumerate() {
-        let key = (f.rule, f.file.path.clone(), f.span.start, f.span.end);
-        match best.get(&key) {
-            Some(&j) => {
-                let score = |f: &Finding| {
-                    (
-                        f.fix.is_some(),
-                        f.related.len(),
-                        std::cmp::Reverse(f.address.len()),
-                    )
-                };
-                let better = score(f) > score(&findings[j]);
-                if better {
-                    keep[j] = false;
-                    best.insert(key, i);
+    // Addresses of the copies dropped in favour of each kept finding.
+    let mut others: HashMap<usize, Vec<String>> = HashMap::new();
+    let score = |f: &Finding| {
+        (
+            f.fix.is_some(),
+            f.related.len(),
+            std::cmp::Reverse(f.address.len()),
+        )
+    };
+    for i in 0..findings.len() {
+        let f = &findings[i];
+        let key = (
+            f.rule,
+            normalize(&cwd.join(&f.file.path)),
+            f.span.start,
+            f.span.end,
+        );
+        match best.get(&key).copied() {
+            Some(j) => {
+                let (winner, loser) = if score(f) > score(&findings[j]) {
+                    (i, j)
                 } else {
-                    keep[i] = false;
-                }
+                    (j, i)
+                };
+                keep[loser] = false;
+                let mut moved = others.remove(&loser).unwrap_or_default();
+                moved.push(findings[loser].address.clone());
+                others.entry(winner).or_default().extend(moved);
+                best.insert(key, winner);
             }
             None => {
                 best.insert(key, i);
             }
+        }
+    }
+    // Other instances or calls that fail at the same place are named, not dropped.
+    for (i, addresses) in others {
+        let f = &mut findings[i];
+        let mut extra: Vec<String> = Vec::new();
+        for a in addresses {
+            if a != f.address && !extra.contains(&a) && !f.message.contains(&a) {
+                extra.push(a);
+            }
+        }
+        if !extra.is_empty() {
+            f.message = format!("{} (also {})", f.message, extra.join(", "));
         }
     }
     let mut i = 0;
@@ -392,18 +475,7 @@ fn lint_module(
     }
     let module = Module::build(spec.dir.clone(), parsed, errors);
     let mut findings = rules::check_module(&module);
-    if !module.module_calls.is_empty() {
-        let scope = Scope::new(&module);
-        let root = Caller {
-            module: &module,
-            scope: &scope,
-            root: &spec.dir,
-            path: Vec::new(),
-            prefix: String::new(),
-            stack: vec![std::fs::canonicalize(&spec.dir).unwrap_or_else(|_| spec.dir.clone())],
-        };
-        findings.extend(check_calls(&root, loader));
-    }
+    findings.extend(call_findings(&module, &spec.dir, loader));
     if let Some(named) = &spec.report_only {
         let in_named = |file: &FileRef| {
             file.path.parent() == Some(spec.dir.as_path())
@@ -490,7 +562,11 @@ impl<'a> Interest<'a> {
             }
         };
         stack.push(dir.to_path_buf());
-        let interesting = pre.mentions || pre.children.iter().any(|child| self.visit(child, stack));
+        // A module whose downloaded modules `terraform init` recorded calls code that is not
+        // in the walk (`.terraform/` is skipped): evaluate it.
+        let interesting = pre.mentions
+            || pre.children.iter().any(|child| self.visit(child, stack))
+            || dir.join(".terraform/modules/modules.json").is_file();
         stack.pop();
         if let Ok(mut memo) = self.memo.lock() {
             memo.insert(dir.to_path_buf(), interesting);

@@ -31,6 +31,10 @@ pub struct SourceFile {
     pub syntax: Syntax,
     /// Length of a leading UTF-8 byte-order mark (0 or 3); parsers start after it.
     pub bom_len: usize,
+    /// Set when the file on disk is UTF-16 with a byte-order mark (a plan written by a
+    /// PowerShell redirect): `text` is its UTF-8 decoding, and reported offsets are
+    /// converted back to bytes of the stored file.
+    pub stored_as_utf16: bool,
     /// Built on first use: most files never need a line/column.
     lines: std::sync::OnceLock<LineIndex>,
 }
@@ -46,6 +50,7 @@ impl SourceFile {
             text,
             syntax,
             bom_len,
+            stored_as_utf16: false,
             lines: std::sync::OnceLock::new(),
         }
     }
@@ -69,7 +74,12 @@ impl SourceFile {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        self.lines().position(&self.text, offset)
+        let mut position = self.lines().position(&self.text, offset);
+        if self.stored_as_utf16 {
+            // Two bytes of byte-order mark, then two bytes per UTF-16 code unit.
+            position.offset = 2 + 2 * self.text[..position.offset].encode_utf16().count();
+        }
+        position
     }
 
     pub fn slice(&self, span: &Span) -> &str {

@@ -10,9 +10,6 @@
 //! `plan-kms-and-config` plan (see their README.md). Expected positions were counted by hand
 //! from the fixture text, or, inside a plan, found in the plan's own `resource_changes` entry
 //! for the address; the text a span covers is always read back from the file's bytes.
-//!
-//! A test whose name ends in `_bug` pins a behaviour the binary gets wrong today; the
-//! expectation is the correct one.
 
 mod common;
 
@@ -206,7 +203,7 @@ fn plan_and_its_configuration_together_report_each_finding_once() {
 }
 
 #[test]
-fn plan_and_its_configuration_named_together_report_each_finding_once_bug() {
+fn plan_and_its_configuration_named_together_report_each_finding_once() {
     // `kmslint check main.tf plan.json` (what a pre-commit hook passes) must not report the
     // root module's findings twice: once from the HCL, once from the plan.
     let walked = check(&["fixtures/plan-kms-and-config"]);
@@ -381,7 +378,7 @@ fn plan_in_utf16_with_bom_gives_the_same_lines_and_columns() {
 }
 
 #[test]
-fn plan_in_utf16_offsets_are_byte_offsets_into_the_stored_file_bug() {
+fn plan_in_utf16_offsets_are_byte_offsets_into_the_stored_file() {
     // README: `offset` is a byte offset into the file as stored. In a UTF-16LE file with a
     // BOM, the character at column c of this one-line ASCII plan starts at byte 2 + 2(c-1).
     let report = check(&["fixtures/plan-utf16/plan.json"]);
@@ -642,7 +639,7 @@ fn plan_delete_only_change_is_skipped_by_its_action_even_with_values() {
 }
 
 #[test]
-fn plan_no_op_key_from_the_state_is_linted_bug() {
+fn plan_no_op_key_from_the_state_is_linted() {
     // `aws_kms_key.kept` is unchanged (`["no-op"]`); its `after` comes from the state, where
     // the AWS provider stores unset optional strings as "" (`custom_key_store_id: ""`,
     // `xks_key_id: ""`). It does not rotate and must be reported like the others.
@@ -731,7 +728,7 @@ fn plan_repeated_blocks_land_on_the_hcl_spans() {
 }
 
 #[test]
-fn plan_repeated_block_finding_names_every_failing_instance_bug() {
+fn plan_repeated_block_finding_names_every_failing_instance() {
     // Both `by_set` instances fail; mapped to the one block, the plan's finding must name both
     // (as the HCL linter's does), not silently keep one of them.
     let plan = check(&["fixtures/plan-repeat/plan.json"]);
@@ -816,7 +813,7 @@ fn plan_module_instances_alone_are_located_inside_the_plan() {
 }
 
 #[test]
-fn plan_module_instances_mapped_to_the_child_are_all_reported_bug() {
+fn plan_module_instances_mapped_to_the_child_are_all_reported() {
     // Four module instances fail at the same child line (modules/key/main.tf:8). Mapped to the
     // configuration they must not collapse into one finding that names only one of them.
     let report = check(&["fixtures/plan-modules/plan.json"]);
@@ -907,7 +904,7 @@ fn downloaded_module_finding_points_at_the_callers_argument() {
 }
 
 #[test]
-fn plan_of_a_downloaded_module_lands_where_the_hcl_linter_reports_bug() {
+fn plan_of_a_downloaded_module_lands_where_the_hcl_linter_reports() {
     // The HCL linter reports `module.keys.aws_kms_key.this` at the caller's argument
     // (main.tf:3:25) and never inside `.terraform/`; the plan must agree.
     let report = check(&["fixtures/plan-module-downloaded/plan.json"]);
@@ -996,7 +993,7 @@ fn local_child_module_linted_on_its_own_uses_its_defaults() {
 }
 
 #[test]
-fn local_module_paths_in_the_report_are_normalized_bug() {
+fn local_module_paths_in_the_report_are_normalized() {
     // `source = "../modules/rotating"` from `root/`: the report names the file by its plain
     // path, not `fixtures/module-local/root/../modules/rotating/main.tf`.
     let report = check(&["fixtures/module-local/root"]);
@@ -1013,7 +1010,7 @@ fn local_module_paths_in_the_report_are_normalized_bug() {
 }
 
 #[test]
-fn local_module_walk_reports_a_default_finding_once_bug() {
+fn local_module_walk_reports_a_default_finding_once() {
     // `modules/static` linted on its own and through `root`'s call without arguments find the
     // same thing (same line, same cause: the default): one finding.
     let report = check(&["fixtures/module-local"]);
@@ -1150,7 +1147,7 @@ fn module_count_and_for_each_bind_count_and_each() {
 }
 
 #[test]
-fn module_for_each_value_finding_has_the_callers_argument_as_related_bug() {
+fn module_for_each_value_finding_has_the_callers_argument_as_related() {
     // `rotation = each.value` (module.mapped["b"]): the finding exists only because of the
     // caller, so it must carry a related location in the caller's `module "mapped"` block
     // (lines 7-14 of main.tf); today it has none, and its message advises changing the child.
@@ -1174,7 +1171,7 @@ fn module_for_each_value_finding_has_the_callers_argument_as_related_bug() {
 }
 
 #[test]
-fn module_count_with_every_instance_failing_names_all_instances_bug() {
+fn module_count_with_every_instance_failing_names_all_instances() {
     // `module "both"` (count = 2, rotation = false): one finding per block naming [0] and [1].
     let report = check(&["fixtures/module-repeat"]);
     let both: Vec<&Value> = findings(&report)
@@ -1193,7 +1190,7 @@ fn module_count_with_every_instance_failing_names_all_instances_bug() {
 }
 
 #[test]
-fn different_module_calls_of_one_child_are_each_reported_bug() {
+fn different_module_calls_of_one_child_are_each_reported() {
     // plan-modules without its plan: four calls of modules/key fail for four different
     // reasons (an argument, count.index, each.value, a default two calls deep). Each must be
     // reported, not merged into the first.
@@ -1249,7 +1246,7 @@ fn registry_module_is_followed_through_modules_json() {
 }
 
 #[test]
-fn registry_module_is_followed_when_its_directory_is_walked_bug() {
+fn registry_module_is_followed_when_its_directory_is_walked() {
     // `kmslint check DIR` must find what `kmslint check DIR/main.tf` finds: the walk skips the
     // root module because nothing in it mentions a key and its only call is not a local path.
     let named = check(&["fixtures/module-registry/main.tf"]);

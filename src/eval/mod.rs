@@ -326,14 +326,26 @@ impl<'m> Scope<'m> {
         origin: OriginKind,
         file: FileRef,
     ) -> Value {
-        self.eval_in(
-            expr,
-            &Frame {
-                origin: Some((origin, file)),
-                binds,
-            },
-        )
-        .unwrap_or_else(|_| Value::unknown())
+        let whole = Arc::new(Origin {
+            kind: origin.clone(),
+            file: file.clone(),
+            span: expr.span.clone(),
+        });
+        let value = self
+            .eval_in(
+                expr,
+                &Frame {
+                    origin: Some((origin, file)),
+                    binds,
+                },
+            )
+            .unwrap_or_else(|_| Value::unknown());
+        // A value built from `each.value` or `count.index` has no written origin: the
+        // argument itself is where it comes from.
+        if value.origin.is_none() && !value.is_unknown() {
+            return value.derived_from(Some(whole));
+        }
+        value
     }
 
     /// Evaluates, mapping errors to unknown: what rules use.

@@ -78,7 +78,7 @@ impl<'a> Loader<'a> {
         manifest
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, dir)| root.join(dir))
+            .map(|(_, dir)| crate::discover::normalize(&root.join(dir)))
     }
 }
 
@@ -108,7 +108,7 @@ pub fn downloaded_dir(root: &Path, key: &str) -> Option<PathBuf> {
     read_manifest(root)
         .into_iter()
         .find(|(k, _)| k == key)
-        .map(|(_, dir)| root.join(dir))
+        .map(|(_, dir)| crate::discover::normalize(&root.join(dir)))
 }
 
 /// True for `./x` and `../x` (Terraform's local paths; absolute paths are not local).
@@ -149,7 +149,10 @@ pub fn check_calls(caller: &Caller, loader: &Loader) -> Vec<Finding> {
         let mut path = caller.path.clone();
         path.push(call.name.clone());
         let (dir, downloaded) = if is_local_source(source) {
-            (caller.module.dir.join(source), false)
+            (
+                crate::discover::normalize(&caller.module.dir.join(source)),
+                false,
+            )
         } else {
             match loader.downloaded(caller.root, &path.join(".")) {
                 Some(dir) => (dir, true),

@@ -399,7 +399,7 @@ pub fn module_dir(plan: &Plan, root: &Path, path: &[String]) -> Option<PathBuf> 
         let key = path[..depth].join(".");
         let source = plan.call_sources.get(&key)?;
         if crate::model::calls::is_local_source(source) {
-            dir = dir.join(source);
+            dir = crate::discover::normalize(&dir.join(source));
         } else {
             dir = crate::model::calls::downloaded_dir(root, &key)?;
         }

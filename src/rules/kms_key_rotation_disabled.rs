@@ -63,17 +63,22 @@ impl Rule for KmsKeyRotationDisabled {
 /// so that nothing is reported about a key whose kind cannot be known.
 fn can_rotate(cx: &RuleContext, key: &Resource) -> bool {
     let body = &key.block.body;
+    // The provider stores `""` for an unset string in state, so a plan of an existing key
+    // shows `"custom_key_store_id": ""`: empty counts as unset.
     let is = |name: &str, default: &str| match cx.value_of(body, name) {
         None => true,
         Some(v) => match v.kind {
             ValueKind::Null => true,
-            ValueKind::String(s) => s == default,
+            ValueKind::String(s) => s.is_empty() || s == default,
             _ => false,
         },
     };
     let unset = |name: &str| match cx.value_of(body, name) {
         None => true,
-        Some(v) => matches!(v.kind, ValueKind::Null),
+        Some(v) => {
+            matches!(&v.kind, ValueKind::Null)
+                || matches!(&v.kind, ValueKind::String(s) if s.is_empty())
+        }
     };
     is("customer_master_key_spec", "SYMMETRIC_DEFAULT")
         && is("key_usage", "ENCRYPT_DECRYPT")
