@@ -447,35 +447,24 @@ fn lint_module(
     overlay: &Overlay,
     loader: &Loader,
 ) -> (Vec<Finding>, Vec<LintError>, usize) {
-    let files: Vec<Result<FileRef, LintError>> = spec
-        .files
-        .par_iter()
-        .map(|p| read_source_with(p, cwd, overlay))
-        .collect();
-    let loaded: Vec<(Option<ParsedFile>, Option<LintError>)> = files
-        .into_par_iter()
-        .map(|file| {
-            let file = match file {
-                Ok(file) => file,
-                Err(e) => return (None, Some(e)),
-            };
-            let role = file_role(&file_name(&file));
-            match parse_source(&file) {
-                Ok(body) => (Some((file, role, Some(body))), None),
-                Err(e) => (Some((file, role, None)), Some(e)),
+    // A module read from disk is read once per run, whether it is linted as a root or
+    // called by another; with named files or editor buffers it is built for this request.
+    let built;
+    let module: &Module = if spec.report_only.is_none() && overlay.is_empty() {
+        match loader.module(&spec.dir) {
+            Some(module) => {
+                built = module;
+                &built
             }
-        })
-        .collect();
-    let files = loaded.len();
-    let mut parsed = Vec::with_capacity(files);
-    let mut errors = Vec::new();
-    for (file, error) in loaded {
-        parsed.extend(file);
-        errors.extend(error);
-    }
-    let module = Module::build(spec.dir.clone(), parsed, errors);
-    let mut findings = rules::check_module(&module);
-    findings.extend(call_findings(&module, &spec.dir, loader));
+            None => return (Vec::new(), Vec::new(), 0),
+        }
+    } else {
+        built = Arc::new(build_module(spec.dir.clone(), &spec.files, cwd, overlay));
+        &built
+    };
+    let files = module.files.len();
+    let mut findings = rules::check_module(module);
+    findings.extend(call_findings(module, &spec.dir, loader));
     if let Some(named) = &spec.report_only {
         let in_named = |file: &FileRef| {
             file.path.parent() == Some(spec.dir.as_path())
@@ -486,12 +475,13 @@ fn lint_module(
         // would have defined are simply unknown.
         let errors = module
             .errors
-            .into_iter()
+            .iter()
             .filter(|e| e.location.as_ref().is_none_or(|(f, _)| in_named(f)))
+            .cloned()
             .collect();
         return (findings, errors, files);
     }
-    (findings, module.errors, files)
+    (findings, module.errors.clone(), files)
 }
 
 /// What a module's cheap pre-pass found.
@@ -608,16 +598,33 @@ fn load_module(dir: &Path, cwd: &Path, overlay: &Overlay) -> Option<Module> {
     if files.is_empty() {
         return None;
     }
-    let parsed = files
+    Some(build_module(dir.to_path_buf(), &files, cwd, overlay))
+}
+
+/// Reads, parses and models the files of one module; read and parse errors are kept in
+/// `Module::errors`.
+fn build_module(dir: PathBuf, files: &[PathBuf], cwd: &Path, overlay: &Overlay) -> Module {
+    let loaded: Vec<(Option<ParsedFile>, Option<LintError>)> = files
         .par_iter()
-        .filter_map(|path| {
-            let file = read_source_with(path, cwd, overlay).ok()?;
+        .map(|path| {
+            let file = match read_source_with(path, cwd, overlay) {
+                Ok(file) => file,
+                Err(e) => return (None, Some(e)),
+            };
             let role = file_role(&file_name(&file));
-            let body = parse_source(&file).ok();
-            Some((file, role, body))
+            match parse_source(&file) {
+                Ok(body) => (Some((file, role, Some(body))), None),
+                Err(e) => (Some((file, role, None)), Some(e)),
+            }
         })
         .collect();
-    Some(Module::build(dir.to_path_buf(), parsed, Vec::new()))
+    let mut parsed = Vec::with_capacity(loaded.len());
+    let mut errors = Vec::new();
+    for (file, error) in loaded {
+        parsed.extend(file);
+        errors.extend(error);
+    }
+    Module::build(dir, parsed, errors)
 }
 
 /// Reads a file into a per-thread buffer and returns whether it is a configuration file
