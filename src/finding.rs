@@ -89,6 +89,10 @@ pub struct Finding {
     /// The attribute the finding is about, as a dotted path inside the resource
     /// (`enable_key_rotation`, `recording_group.resource_types`); `None` for the block itself.
     pub attribute: Option<String>,
+    /// Full Terraform addresses of every resource (or module call) instance this finding
+    /// stands for, e.g. `module.a["x"].aws_kms_key.k[1]`: findings of several instances at
+    /// one place are merged into one, and this keeps which instances failed.
+    pub instances: Vec<String>,
     /// Set when a suppression comment or the baseline silences the finding. Suppressed
     /// findings are still reported (JSON, SARIF) but do not count towards the exit code.
     pub suppression: Option<Suppression>,

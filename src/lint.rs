@@ -343,6 +343,12 @@ fn dedupe(findings: &mut Vec<Finding>, cwd: &Path) {
                     (j, i)
                 };
                 keep[loser] = false;
+                let lost = std::mem::take(&mut findings[loser].instances);
+                for instance in lost {
+                    if !findings[winner].instances.contains(&instance) {
+                        findings[winner].instances.push(instance);
+                    }
+                }
                 let mut moved = others.remove(&loser).unwrap_or_default();
                 moved.push(findings[loser].address.clone());
                 others.entry(winner).or_default().extend(moved);
@@ -365,6 +371,10 @@ fn dedupe(findings: &mut Vec<Finding>, cwd: &Path) {
         if !extra.is_empty() {
             f.message = format!("{} (also {})", f.message, extra.join(", "));
         }
+    }
+    for f in findings.iter_mut() {
+        f.instances.sort();
+        f.instances.dedup();
     }
     let mut i = 0;
     findings.retain(|_| {

@@ -374,6 +374,7 @@ pub fn check(plan: &Plan) -> Vec<(Finding, usize)> {
         };
         for mut finding in crate::rules::check_module(&module) {
             finding.fix = None;
+            finding.instances = vec![planned.address.clone()];
             out.push((finding, index));
         }
     }

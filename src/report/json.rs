@@ -43,6 +43,8 @@ struct JsonFinding<'a> {
     address: &'a str,
     related: Vec<JsonRelated<'a>>,
     fix: Option<JsonFix<'a>>,
+    /// Full addresses of the resource or module-call instances the finding stands for.
+    instances: &'a [String],
     /// `null` unless a comment or the baseline silences the finding.
     suppression: Option<JsonSuppression<'a>>,
 }
@@ -118,6 +120,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         file: &f.file.display,
         span: JsonSpan::new(&f.file, &f.span),
         address: &f.address,
+        instances: &f.instances,
         related: f
             .related
             .iter()

@@ -470,6 +470,7 @@ mod tests {
             fix: None,
             resource_span: None,
             attribute: None,
+            instances: Vec::new(),
             suppression,
         }
     }

@@ -123,6 +123,7 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
         fix,
         resource_span: Some(recorder.block.span.clone()),
         attribute: None,
+        instances: Vec::new(),
         suppression: None,
     };
     match strategy {

@@ -107,6 +107,7 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         fix,
         resource_span: Some(key.block.span.clone()),
         attribute: None,
+        instances: Vec::new(),
         suppression: None,
     };
     let Some(attr) = key.attribute(ATTR) else {
@@ -260,7 +261,9 @@ pub fn check_known_module(cx: &RuleContext, call: &ModuleCall) -> Vec<Finding> {
                 None,
             ),
         };
-        if out.iter().any(|f| f.span == attr.span) {
+        let instance_address = format!("{address}{}", instance.key.as_deref().unwrap_or(""));
+        if let Some(same) = out.iter_mut().find(|f| f.span == attr.span) {
+            same.instances.push(instance_address);
             continue;
         }
         out.push(Finding {
@@ -274,6 +277,7 @@ pub fn check_known_module(cx: &RuleContext, call: &ModuleCall) -> Vec<Finding> {
             fix,
             resource_span: Some(call.block.span.clone()),
             attribute: Some(ATTR.to_string()),
+            instances: vec![instance_address],
             suppression: None,
         });
     }

@@ -236,15 +236,26 @@ impl RuleContext<'_> {
         let mut merged: Vec<(Finding, Vec<String>)> = Vec::new();
         for instance in instances {
             let cx = self.with_binds(instance.binds);
-            for finding in check(&cx) {
+            let full = format!(
+                "{}{}",
+                self.address(resource),
+                instance.key.as_deref().unwrap_or("")
+            );
+            for mut finding in check(&cx) {
                 let same = merged.iter_mut().find(|(f, _)| {
                     f.rule == finding.rule
                         && f.span == finding.span
                         && f.file.path == finding.file.path
                 });
                 match same {
-                    Some((_, keys)) => keys.extend(instance.key.clone()),
-                    None => merged.push((finding, instance.key.clone().into_iter().collect())),
+                    Some((f, keys)) => {
+                        keys.extend(instance.key.clone());
+                        f.instances.push(full.clone());
+                    }
+                    None => {
+                        finding.instances = vec![full.clone()];
+                        merged.push((finding, instance.key.clone().into_iter().collect()))
+                    }
                 }
             }
         }
