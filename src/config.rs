@@ -1,4 +1,5 @@
-//! `.kmslint.toml` and the policy post-pass (configuration, suppressions, baseline).
+//! Reading `.kmslint.toml`: exclusion globs and per-rule settings (enabled, severity, typed
+//! options validated against the rule's [`RuleMeta`](crate::rules::RuleMeta)).
 //!
 //! ```toml
 //! exclude = ["legacy/**", "*.auto.tfvars"]   # path globs, relative to this file's directory
@@ -6,29 +7,25 @@
 //! [rules.kms-key-rotation-disabled]
 //! enabled = true          # false: the rule's findings are dropped
 //! severity = "error"      # "error" | "warning" | "note"
-//! [rules.kms-key-rotation-disabled.options]  # rule options (no rule has any yet)
+//! [rules.kms-key-rotation-disabled.options]  # the rule's options (see `kmslint explain`)
 //! ```
 //!
 //! The configuration of a file is the nearest `.kmslint.toml` in its directory or above
 //! (`--config FILE` replaces the search). Unknown keys, unknown rule ids, unknown options, bad
 //! severities and bad globs are errors located at line and column.
 //!
-//! [`Policy::apply`] runs on a finished [`LintOutput`]: exclusion and rule settings, then
-//! inline suppressions ([`crate::suppress`]), then the baseline ([`crate::baseline`]). The lint
-//! pipeline is not involved, so the same pass serves `check`, `--fix` and `baseline`.
+//! Applying the settings to a lint is the policy pass, [`crate::policy`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::baseline::Baseline;
-use crate::finding::{Severity, SuppressionKind};
-use crate::lint::LintOutput;
-use crate::source::{FileRef, LineIndex};
-use crate::suppress;
+use crate::finding::Severity;
+use crate::paths::canonical;
+use crate::rules::{self, OptionValue, RuleOptions};
+use crate::source::LineIndex;
 
 pub const FILE_NAME: &str = ".kmslint.toml";
 
@@ -66,6 +63,8 @@ pub struct Config {
     /// Its directory (absolute, canonical when possible): globs are relative to it.
     pub dir: PathBuf,
     pub rules: BTreeMap<String, RuleSettings>,
+    /// `[rules.<id>.options]`, validated; rules fall back to their defaults.
+    pub options: RuleOptions,
     pub exclude: Vec<Glob>,
 }
 
@@ -83,7 +82,7 @@ struct RawConfig {
 struct RawRule {
     enabled: Option<bool>,
     severity: Option<SeverityName>,
-    options: Option<BTreeMap<Spanned<String>, toml::Value>>,
+    options: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
 }
 
 #[derive(Deserialize)]
@@ -92,11 +91,6 @@ enum SeverityName {
     Error,
     Warning,
     Note,
-}
-
-/// Options each rule accepts in `[rules.<id>.options]`. No rule has options yet.
-fn rule_options(_rule: &str) -> &'static [&'static str] {
-    &[]
 }
 
 impl Config {
@@ -125,10 +119,11 @@ impl Config {
         };
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| error(e.span(), e.message().trim().to_string()))?;
-        let known: Vec<&str> = crate::rules::RULES.iter().map(|r| r.meta().id).collect();
-        let mut rules = BTreeMap::new();
+        let known: Vec<&str> = rules::all().map(|m| m.id).collect();
+        let mut settings = BTreeMap::new();
+        let mut options = RuleOptions::default();
         for (id, rule) in raw.rules {
-            if !known.contains(&id.get_ref().as_str()) {
+            let Some(meta) = rules::find(id.get_ref()) else {
                 return Err(error(
                     Some(id.span()),
                     format!(
@@ -137,13 +132,14 @@ impl Config {
                         known.join(", ")
                     ),
                 ));
-            }
-            for option in rule.options.iter().flat_map(|o| o.keys()) {
-                let allowed = rule_options(id.get_ref());
-                if !allowed.contains(&option.get_ref().as_str()) {
+            };
+            for (option, value) in rule.options.iter().flatten() {
+                let Some(declared) = meta.options.iter().find(|o| o.name == option.get_ref())
+                else {
+                    let names: Vec<&str> = meta.options.iter().map(|o| o.name).collect();
                     return Err(error(
                         Some(option.span()),
-                        if allowed.is_empty() {
+                        if names.is_empty() {
                             format!(
                                 "unknown option `{}`: rule `{}` has no options",
                                 option.get_ref(),
@@ -154,13 +150,33 @@ impl Config {
                                 "unknown option `{}` for rule `{}`; expected one of: {}",
                                 option.get_ref(),
                                 id.get_ref(),
-                                allowed.join(", ")
+                                names.join(", ")
                             )
                         },
                     ));
+                };
+                let parsed = match value.get_ref() {
+                    toml::Value::Integer(n) => Some(OptionValue::Integer(*n)),
+                    toml::Value::Boolean(b) => Some(OptionValue::Bool(*b)),
+                    _ => None,
+                };
+                match parsed.map(|v| declared.check(v)) {
+                    Some(Ok(v)) => options.set(meta.id, declared.name, v),
+                    Some(Err(message)) => return Err(error(Some(value.span()), message)),
+                    None => {
+                        return Err(error(
+                            Some(value.span()),
+                            format!(
+                                "option `{}` of rule `{}` must be {}",
+                                declared.name,
+                                meta.id,
+                                declared.kind.describe()
+                            ),
+                        ))
+                    }
                 }
             }
-            rules.insert(
+            settings.insert(
                 id.into_inner(),
                 RuleSettings {
                     enabled: rule.enabled,
@@ -186,7 +202,8 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             dir: canonical(dir),
-            rules,
+            rules: settings,
+            options,
             exclude,
         })
     }
@@ -215,22 +232,7 @@ impl Config {
 /// A path as shown in messages: relative to the working directory when under it.
 fn shown(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    crate::discover::display_path(path, &canonical(&cwd))
-}
-
-/// An absolute path with symlinks and `..` resolved when it exists; for a file that does not
-/// exist (an editor buffer), its directory is resolved.
-pub fn canonical(path: &Path) -> PathBuf {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return p;
-    }
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
-            .map(|d| d.join(name))
-            .unwrap_or(absolute),
-        _ => absolute,
-    }
+    crate::paths::display_path(path, &canonical(&cwd))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,269 +369,6 @@ fn match_name(p: &[char], s: &[char]) -> bool {
         Some('\\') if p.len() > 1 => s.first() == Some(&p[1]) && match_name(&p[2..], &s[1..]),
         Some(&c) => s.first() == Some(&c) && match_name(&p[1..], &s[1..]),
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The policy pass
-// ---------------------------------------------------------------------------------------------
-
-/// `--fail-on`: the lowest severity that makes the exit code 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Severity {
-        match self {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-            FailOn::Note => Severity::Note,
-        }
-    }
-}
-
-/// What the command line asks of the policy pass.
-#[derive(Debug, Clone, Default)]
-pub struct PolicyOptions {
-    /// `--config FILE`: used for every file instead of searching for `.kmslint.toml`.
-    pub config: Option<PathBuf>,
-    /// `--baseline FILE`.
-    pub baseline: Option<PathBuf>,
-    /// `--report-unused-ignores`.
-    pub report_unused: bool,
-}
-
-enum Source {
-    Explicit(Arc<Config>),
-    /// Per directory (canonical): the nearest configuration, found upward.
-    Discover(Mutex<HashMap<PathBuf, Option<Arc<Config>>>>),
-}
-
-/// Configuration, inline suppressions and baseline, applied to a finished lint.
-pub struct Policy {
-    paths: Vec<PathBuf>,
-    source: Source,
-    baseline: Option<Baseline>,
-    suppress: suppress::Options,
-    errors: Mutex<Vec<ConfigError>>,
-}
-
-impl Policy {
-    /// Loads `--config`, or the configurations found upward from each path, and the baseline.
-    pub fn new(paths: &[PathBuf], options: &PolicyOptions) -> Result<Policy, Vec<ConfigError>> {
-        let source = match &options.config {
-            Some(file) => Source::Explicit(Arc::new(Config::load(file).map_err(|e| vec![e])?)),
-            None => Source::Discover(Mutex::new(HashMap::new())),
-        };
-        let baseline = match &options.baseline {
-            Some(file) => Some(Baseline::load(file).map_err(|message| {
-                vec![ConfigError {
-                    path: file.display().to_string(),
-                    position: None,
-                    message,
-                }]
-            })?),
-            None => None,
-        };
-        let policy = Policy {
-            paths: paths.to_vec(),
-            source,
-            baseline,
-            suppress: suppress::Options {
-                report_unused: options.report_unused,
-                ..suppress::Options::default()
-            },
-            errors: Mutex::new(Vec::new()),
-        };
-        // Find configuration errors before linting anything.
-        for path in paths {
-            let dir = if path.is_dir() {
-                path.as_path()
-            } else {
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."))
-            };
-            policy.config_for_dir(&canonical(dir));
-        }
-        let errors = policy.errors();
-        if errors.is_empty() {
-            Ok(policy)
-        } else {
-            Err(errors)
-        }
-    }
-
-    /// Configuration errors met so far (files found while applying the policy count too).
-    pub fn errors(&self) -> Vec<ConfigError> {
-        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
-    }
-
-    /// The configuration that applies to a file (a path as the linter saw it).
-    pub fn config_for(&self, file: &Path) -> Option<Arc<Config>> {
-        match &self.source {
-            Source::Explicit(c) => Some(c.clone()),
-            Source::Discover(_) => {
-                let file = canonical(file);
-                self.config_for_dir(file.parent().unwrap_or(Path::new("/")))
-            }
-        }
-    }
-
-    fn config_for_dir(&self, dir: &Path) -> Option<Arc<Config>> {
-        let Source::Discover(cache) = &self.source else {
-            return self.config_for(dir);
-        };
-        if let Some(hit) = cache.lock().ok()?.get(dir) {
-            return hit.clone();
-        }
-        let candidate = dir.join(FILE_NAME);
-        let found = if candidate.is_file() {
-            match Config::load(&candidate) {
-                Ok(c) => Some(Arc::new(c)),
-                Err(e) => {
-                    if let Ok(mut errors) = self.errors.lock() {
-                        if !errors.contains(&e) {
-                            errors.push(e);
-                        }
-                    }
-                    None
-                }
-            }
-        } else {
-            match dir.parent() {
-                Some(parent) => self.config_for_dir(parent),
-                None => None,
-            }
-        };
-        if let Ok(mut cache) = cache.lock() {
-            cache.insert(dir.to_path_buf(), found.clone());
-        }
-        found
-    }
-
-    /// Exclusion, rule settings, inline suppressions and the baseline, in that order.
-    pub fn apply(&self, out: &mut LintOutput) {
-        self.apply_config(out);
-        let mut options = self.suppress.clone();
-        if options.report_unused {
-            options.extra_files = self.linted_files();
-        }
-        let enabled = |file: &FileRef, rule: &str| {
-            self.config_for(&file.path).is_none_or(|c| c.enabled(rule))
-        };
-        suppress::apply(out, &options, &enabled);
-        // The suppression pass adds findings of its own.
-        self.apply_config(out);
-        if let Some(baseline) = &self.baseline {
-            out.baseline_stale = baseline.apply(out, &self.paths);
-        }
-    }
-
-    /// Drops findings and errors in excluded files and findings of disabled rules; sets
-    /// configured severities.
-    fn apply_config(&self, out: &mut LintOutput) {
-        out.findings.retain_mut(|f| {
-            let Some(config) = self.config_for(&f.file.path) else {
-                return true;
-            };
-            if !config.enabled(f.rule) || config.is_excluded(&canonical(&f.file.path)) {
-                return false;
-            }
-            if let Some(s) = config.severity(f.rule) {
-                f.severity = s;
-            }
-            true
-        });
-        out.errors.retain(|e| {
-            let path = match &e.location {
-                Some((file, _)) => file.path.clone(),
-                None => PathBuf::from(&e.path),
-            };
-            self.config_for(&path)
-                .is_none_or(|c| !c.is_excluded(&canonical(&path)))
-        });
-    }
-
-    /// Every file the lint read and may report in, except excluded ones.
-    fn linted_files(&self) -> Vec<FileRef> {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let discovery = crate::discover::discover(&self.paths);
-        let mut files = Vec::new();
-        for spec in &discovery.modules {
-            for path in &spec.files {
-                let named = spec
-                    .report_only
-                    .as_ref()
-                    .is_none_or(|names| path.file_name().is_some_and(|n| names.contains(n)));
-                let excluded = self
-                    .config_for(path)
-                    .is_some_and(|c| c.is_excluded(&canonical(path)));
-                if named && !excluded {
-                    if let Ok(file) = crate::lint::read_source(path, &cwd) {
-                        files.push(file);
-                    }
-                }
-            }
-        }
-        files
-    }
-
-    /// The baseline in use, if any.
-    pub fn baseline(&self) -> Option<&Baseline> {
-        self.baseline.as_ref()
-    }
-
-    /// Lines for the end of the human report: suppressed findings and the baseline.
-    pub fn human_notes(&self, out: &LintOutput) -> String {
-        let count = |kind: Option<SuppressionKind>| {
-            out.findings
-                .iter()
-                .filter(|f| match (&f.suppression, kind) {
-                    (Some(s), Some(k)) => s.kind == k,
-                    (Some(_), None) => true,
-                    (None, _) => false,
-                })
-                .count()
-        };
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut s = String::new();
-        let suppressed = count(None);
-        if suppressed > 0 {
-            let comments =
-                count(Some(SuppressionKind::Inline)) + count(Some(SuppressionKind::File));
-            s.push_str(&format!(
-                "{} not shown ({} by comments, {} by the baseline).\n",
-                plural(suppressed, "suppressed finding", "suppressed findings"),
-                comments,
-                count(Some(SuppressionKind::Baseline)),
-            ));
-        }
-        if let Some(b) = &self.baseline {
-            s.push_str(&format!(
-                "Baseline {}: {}{}.\n",
-                b.path().display(),
-                plural(out.baseline_stale, "stale entry", "stale entries"),
-                if out.baseline_stale > 0 {
-                    " (fixed or gone since it was recorded; run `kmslint baseline` to update it)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        s
-    }
-}
-
-/// True when an unsuppressed finding is at or above the threshold.
-pub fn fails(out: &LintOutput, fail_on: FailOn) -> bool {
-    out.findings
-        .iter()
-        .any(|f| f.suppression.is_none() && f.severity >= fail_on.threshold())
 }
 
 #[cfg(test)]

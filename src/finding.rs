@@ -126,3 +126,36 @@ pub struct LintError {
     /// The file and byte span, when the problem is inside a file we could read.
     pub location: Option<(FileRef, Span)>,
 }
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct LintOutput {
+    /// Sorted by [`sort_findings`].
+    pub findings: Vec<Finding>,
+    /// Sorted by file.
+    pub errors: Vec<LintError>,
+    pub files: usize,
+    pub modules: usize,
+    /// Baseline entries that matched no finding (set by the `--baseline` post-pass).
+    pub baseline_stale: usize,
+}
+
+/// The one order findings are reported in: file, offset, rule, address.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.file.display, a.span.start, a.rule, &a.address).cmp(&(
+            &b.file.display,
+            b.span.start,
+            b.rule,
+            &b.address,
+        ))
+    });
+}
+
+/// The order errors are reported in: file, then offset.
+pub fn sort_errors(errors: &mut [LintError]) {
+    errors.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.1.start))
+            .cmp(&(&b.path, b.location.as_ref().map(|l| l.1.start)))
+    });
+}

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kmslint::config::{FailOn, Policy, PolicyOptions};
+use kmslint::policy::{FailOn, Policy, PolicyOptions};
 use kmslint::report::{self, Format};
-use kmslint::rules::{self, FixAvailability};
+use kmslint::rules;
 
 #[derive(Parser)]
 #[command(
@@ -55,7 +55,7 @@ enum Command {
         /// Files or directories, as for `check`.
         paths: Vec<PathBuf>,
         /// Where to write the baseline.
-        #[arg(long, short = 'o', value_name = "FILE", default_value = kmslint::baseline::DEFAULT_FILE)]
+        #[arg(long, short = 'o', value_name = "FILE", default_value = kmslint::policy::baseline::DEFAULT_FILE)]
         output: PathBuf,
         /// Use this configuration file instead of looking for `.kmslint.toml` upward.
         #[arg(long, value_name = "FILE")]
@@ -113,18 +113,12 @@ fn main() -> ExitCode {
                 "{:<30} {:<8} {:<6} {}\n",
                 "RULE", "SEVERITY", "FIX", "SUMMARY"
             );
-            for rule in rules::RULES {
-                let m = rule.meta();
-                let fix = match m.fix {
-                    FixAvailability::Never => "no",
-                    FixAvailability::Sometimes => "some",
-                    FixAvailability::Always => "yes",
-                };
+            for m in rules::all() {
                 s.push_str(&format!(
                     "{:<30} {:<8} {:<6} {}\n",
                     m.id,
                     m.severity.as_str(),
-                    fix,
+                    m.fix.as_str(),
                     m.summary
                 ));
             }
@@ -133,12 +127,12 @@ fn main() -> ExitCode {
         }
         Command::Lsp => ExitCode::from(kmslint::lsp::run_stdio() as u8),
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => {
-                print(r.meta().doc);
+            Some(m) => {
+                print(m.doc);
                 ExitCode::from(EXIT_CLEAN)
             }
             None => {
-                let ids: Vec<&str> = rules::RULES.iter().map(|r| r.meta().id).collect();
+                let ids: Vec<&str> = rules::all().map(|m| m.id).collect();
                 eprintln!(
                     "error: unknown rule `{rule}`; known rules: {}",
                     ids.join(", ")
@@ -171,7 +165,11 @@ fn check(
         let (out, summary) = kmslint::fix::fix_paths_with(&paths, &|out| policy.apply(out));
         (out, Some(summary))
     } else {
-        let options = kmslint::lint::LintOptions { source };
+        let rule_options = |dir: &std::path::Path| policy.rule_options(dir);
+        let options = kmslint::lint::LintOptions {
+            source,
+            rule_options: Some(&rule_options),
+        };
         let mut out = kmslint::lint::lint(&paths, &Default::default(), &options);
         policy.apply(&mut out);
         (out, None)
@@ -180,7 +178,7 @@ fn check(
     if !errors.is_empty() {
         return config_errors(&errors);
     }
-    let failing = kmslint::config::fails(&out, policy_args.fail_on);
+    let failing = kmslint::policy::fails(&out, policy_args.fail_on);
     // JSON and SARIF show suppressed findings as such; so do the CI formats' renderers
     // (they leave them out). Human output leaves them out and says how many there were.
     let mut notes = String::new();
@@ -269,7 +267,7 @@ fn baseline(paths: Vec<PathBuf>, output: PathBuf, config: Option<PathBuf>) -> Ex
     if !errors.is_empty() {
         return config_errors(&errors);
     }
-    match kmslint::baseline::record(&out, &output) {
+    match kmslint::policy::baseline::record(&out, &output) {
         Ok(n) => eprintln!(
             "Recorded {n} finding{} in {}.",
             if n == 1 { "" } else { "s" },

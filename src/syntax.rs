@@ -192,6 +192,54 @@ impl Expr {
         }
     }
 
+    /// Calls `f` on each direct sub-expression (object keys included), in source order.
+    /// Exhaustive on purpose: a new kind of expression must say what it contains.
+    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Variable(_)
+            | ExprKind::Unsupported => {}
+            ExprKind::Template(parts) => {
+                for part in parts {
+                    if let TemplatePart::Interpolation(e) = part {
+                        f(e);
+                    }
+                }
+            }
+            ExprKind::Array(items) => items.iter().for_each(f),
+            ExprKind::Object(items) => {
+                for item in items {
+                    if let ObjectKey::Expr(k) = &item.key {
+                        f(k);
+                    }
+                    f(&item.value);
+                }
+            }
+            ExprKind::Traversal(base, ops) => {
+                f(base);
+                for op in ops {
+                    if let TraversalOp::Index(e) = op {
+                        f(e);
+                    }
+                }
+            }
+            ExprKind::FuncCall { args, .. } => args.iter().for_each(f),
+            ExprKind::Conditional(c, t, e) => {
+                f(c);
+                f(t);
+                f(e);
+            }
+            ExprKind::Unary(_, e) => f(e),
+            ExprKind::Binary(_, l, r) => {
+                f(l);
+                f(r);
+            }
+        }
+    }
+
     /// True for `true`, `false`, numbers, plain strings and `null`: values written in place.
     pub fn is_literal(&self) -> bool {
         matches!(

@@ -44,6 +44,9 @@ fn full_parse_of_every_module_never_panics_and_agrees_with_the_structural_check(
     let Some(dir) = corpus() else { return };
     let cwd = std::env::current_dir().unwrap();
     let discovery = kmslint::discover::discover(&[dir]);
+    let overlay = kmslint::read::Overlay::new();
+    let load = |dir: &std::path::Path| kmslint::read::load_module(dir, &cwd, &overlay);
+    let loader = kmslint::project::sources::Loader::new(&load);
     let disagreements: Vec<String> = discovery
         .modules
         .par_iter()
@@ -52,12 +55,12 @@ fn full_parse_of_every_module_never_panics_and_agrees_with_the_structural_check(
             let mut errors = Vec::new();
             let mut disagreements = Vec::new();
             for path in &spec.files {
-                let Ok(file) = kmslint::lint::read_source(path, &cwd) else {
+                let Ok(file) = kmslint::read::read_source(path, &cwd) else {
                     continue;
                 };
                 let name = path.file_name().unwrap().to_string_lossy().into_owned();
                 let role = kmslint::model::file_role(&name);
-                match kmslint::lint::parse_source(&file) {
+                match kmslint::read::parse_source(&file) {
                     Ok(body) => {
                         if file.syntax == kmslint::source::Syntax::Hcl {
                             if let Some((message, at)) =
@@ -75,7 +78,7 @@ fn full_parse_of_every_module_never_panics_and_agrees_with_the_structural_check(
                 }
             }
             let module = kmslint::model::Module::build(spec.dir.clone(), parsed, errors);
-            let _ = kmslint::rules::check_module(&module);
+            let _ = kmslint::lint::check_root(&spec.dir, &module, &loader, &Default::default());
             disagreements
         })
         .collect();

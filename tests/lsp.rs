@@ -710,9 +710,9 @@ fn latency_relint_and_publish_2000_lines() {
         .map(|_| {
             let mut o = lint_paths_with(std::slice::from_ref(&path), &overlay);
             let t = Instant::now();
-            let policy = kmslint::config::Policy::new(
+            let policy = kmslint::policy::Policy::new(
                 std::slice::from_ref(&path),
-                &kmslint::config::PolicyOptions::default(),
+                &kmslint::policy::PolicyOptions::default(),
             )
             .unwrap();
             policy.apply(&mut o);

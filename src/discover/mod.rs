@@ -56,55 +56,13 @@ pub fn input_syntax(name: &str) -> Option<Syntax> {
     }
 }
 
+/// File names a directory walk treats as plans (recognised by content later).
+pub fn is_plan_name(name: &str) -> bool {
+    name.ends_with(".tfplan.json") || name == "tfplan.json" || name == "plan.json"
+}
+
 fn is_skipped_dir(name: &str) -> bool {
     name.starts_with('.') || name == "node_modules"
-}
-
-/// Resolves `.` and `..` components lexically, without touching the file system (a `..`
-/// above the start is kept). Module sources and paths in reports are compared this way.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// Display form of a path: relative to `cwd` when under it, with `/` separators.
-pub fn display_path(path: &Path, cwd: &Path) -> String {
-    let rel = if path.is_absolute() {
-        path.strip_prefix(cwd).unwrap_or(path)
-    } else {
-        path
-    };
-    let mut out = String::new();
-    for comp in rel.components() {
-        use std::path::Component;
-        match comp {
-            Component::CurDir => continue,
-            Component::RootDir => out.push('/'),
-            other => {
-                if !out.is_empty() && !out.ends_with('/') {
-                    out.push('/');
-                }
-                out.push_str(&other.as_os_str().to_string_lossy());
-            }
-        }
-    }
-    if out.is_empty() {
-        ".".to_string()
-    } else {
-        out
-    }
 }
 
 /// Lists the input files directly inside `dir` (one module).
@@ -318,9 +276,7 @@ fn walk(
         if entry.path_is_symlink() && entry.file_type().is_dir() {
             saw_symlink = true;
         }
-        if entry.file_type().is_file()
-            && crate::plan::is_plan_name(&entry.file_name().to_string_lossy())
-        {
+        if entry.file_type().is_file() && is_plan_name(&entry.file_name().to_string_lossy()) {
             plans.push(entry.into_path());
             continue;
         }
@@ -354,19 +310,5 @@ mod tests {
         assert_eq!(input_syntax(".hidden.tf"), None);
         assert_eq!(input_syntax("test.tftest.hcl"), None);
         assert_eq!(input_syntax("plan.json"), None);
-    }
-
-    #[test]
-    fn display_paths_are_relative_with_slashes() {
-        let cwd = Path::new("/work/repo");
-        assert_eq!(
-            display_path(Path::new("/work/repo/a/main.tf"), cwd),
-            "a/main.tf"
-        );
-        assert_eq!(display_path(Path::new("./a/main.tf"), cwd), "a/main.tf");
-        assert_eq!(
-            display_path(Path::new("/other/main.tf"), cwd),
-            "/other/main.tf"
-        );
     }
 }

@@ -5,15 +5,15 @@
 //! parse is dropped and reported), and writes the file atomically (temporary file + rename).
 //! Passes repeat until nothing changes, at most [`MAX_PASSES`] times.
 
-pub mod edits;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::finding::LintOutput;
 use crate::finding::{Edit, Fix, LintError};
-use crate::lint::{lint_paths, parse_source, LintOutput};
+use crate::lint::lint_paths;
+use crate::read::parse_source;
 use crate::source::{FileRef, SourceFile};
 
 pub const MAX_PASSES: usize = 10;

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::position::{Encoding, LineIndex};
 use crate::config::ConfigError;
+use crate::finding::LintOutput;
 use crate::finding::{Finding, LintError, Severity};
-use crate::lint::LintOutput;
 use crate::source::{line_indent, line_start, FileRef, Syntax};
 
 pub const SOURCE: &str = "kmslint";

@@ -39,10 +39,10 @@ use lsp_types::{
 };
 use serde_json::{json, Value};
 
-use crate::config::{Policy, PolicyOptions};
 use crate::discover::input_syntax;
 use crate::finding::Finding;
 use crate::lint::{lint_paths_with, Overlay};
+use crate::policy::{Policy, PolicyOptions};
 use diagnostics::OpenDoc;
 use position::Encoding;
 use transport::log;

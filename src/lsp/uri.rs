@@ -27,7 +27,7 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     if !raw.is_absolute() {
         return None;
     }
-    Some(crate::discover::normalize(&raw))
+    Some(crate::paths::normalize(&raw))
 }
 
 /// The `file:` URI of an absolute path.

@@ -5,8 +5,6 @@
 //! Terraform's root module gets them: `terraform.tfvars`, `terraform.tfvars.json`, then
 //! `*.auto.tfvars(.json)` in lexical order, later files winning.
 
-pub mod calls;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -14,7 +12,7 @@ use crate::finding::LintError;
 use crate::source::FileRef;
 use crate::syntax::{Attribute, Block, Body, Expr};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceMode {
     Managed,
     Data,
@@ -30,16 +28,11 @@ pub struct Resource {
     /// Attributes and nested block types that an override file replaced, with that file:
     /// their spans point into it.
     pub overridden: Vec<(String, FileRef)>,
-    /// The full address of a plan resource (`module.a.aws_kms_key.k["x"]`).
-    pub address_override: Option<String>,
 }
 
 impl Resource {
-    /// `aws_kms_key.name` or `data.aws_kms_key.name`.
+    /// `aws_kms_key.name` or `data.aws_kms_key.name` (module-relative, no instance key).
     pub fn address(&self) -> String {
-        if let Some(address) = &self.address_override {
-            return address.clone();
-        }
         match self.mode {
             ResourceMode::Managed => format!("{}.{}", self.type_name, self.name),
             ResourceMode::Data => format!("data.{}.{}", self.type_name, self.name),
@@ -110,6 +103,8 @@ pub struct Module {
     pub module_calls: Vec<ModuleCall>,
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Definition>,
+    /// `output "name" { value = ... }`: the `value` attribute of each output.
+    pub outputs: BTreeMap<String, Definition>,
     /// The winning tfvars assignment for each variable.
     pub tfvars: BTreeMap<String, Definition>,
     /// True when a tfvars file that Terraform would load failed to parse: variable values
@@ -250,6 +245,22 @@ impl Module {
                         );
                     }
                 }
+                "output" => {
+                    let Some(name) = block.label(0) else { continue };
+                    if !self.outputs.contains_key(name) {
+                        missing(self, &format!("output `{name}`"));
+                        continue;
+                    }
+                    if let Some(value) = block.body.attribute("value") {
+                        self.outputs.insert(
+                            name.to_string(),
+                            Definition {
+                                file: file.clone(),
+                                attribute: value.clone(),
+                            },
+                        );
+                    }
+                }
                 "module" => {
                     let Some(name) = block.label(0) else { continue };
                     let Some(call) = self.module_calls.iter_mut().find(|c| c.name == name) else {
@@ -282,7 +293,6 @@ impl Module {
                         file: file.clone(),
                         block,
                         overridden: Vec::new(),
-                        address_override: None,
                     });
                 }
                 "variable" => {
@@ -312,6 +322,25 @@ impl Module {
                         file: file.clone(),
                         block,
                         overridden: Vec::new(),
+                    });
+                }
+                "output" => {
+                    let Some(name) = block.label(0).map(str::to_string) else {
+                        continue;
+                    };
+                    let Some(value) = block
+                        .body
+                        .attributes
+                        .into_iter()
+                        .rev()
+                        .find(|a| a.name == "value")
+                    else {
+                        continue;
+                    };
+                    // A second declaration is a Terraform error; the first one stands.
+                    self.outputs.entry(name).or_insert(Definition {
+                        file: file.clone(),
+                        attribute: value,
                     });
                 }
                 "locals" => {

@@ -1,32 +1,25 @@
-//! Plan JSON (`terraform show -json` / `tofu show -json`) as input.
+//! Reading plan JSON (`terraform show -json` / `tofu show -json`).
 //!
 //! A plan is recognised by its content — a top-level `format_version` with
 //! `resource_changes` or `planned_values` — whenever a `.json` file is named on the command
-//! line, and for `*.tfplan.json`, `tfplan.json` and `plan.json` found while walking. Its
-//! resources come from `resource_changes[].change.after` (changes that only delete or forget
-//! are skipped), with `after_unknown` marking unknown values (only a literal `true` counts):
-//! unknown values become unknown expressions, so the rules never report on them.
+//! line, and for `*.tfplan.json`, `tfplan.json` and `plan.json` found while walking. Every
+//! `resource_changes[]` entry becomes a [`PlanChange`]: its address, actions and
+//! `replace_paths`, with `change.after` (and `change.before`) lowered into resource blocks
+//! whose spans point into the plan file; `after_unknown` marks unknown values (only a literal
+//! `true` counts), which become unknown expressions, so the rules never report on them.
+//! The `configuration` section gives module call sources and, per module, the references
+//! each resource, module argument and output is written with ([`ConfigModule`]).
 //!
-//! Findings are reported where the HCL linter would report them when the configuration is on
-//! disk (the plan's directory, or `--source DIR`): each plan resource is mapped back to its
-//! block through the plan's module calls (local sources, or `.terraform/modules/modules.json`),
-//! at the attribute if it is written, else the block header. Otherwise they are located at
-//! the resource's values inside the plan file.
+//! Turning a plan into the model rules query is [`crate::project::from_plan`].
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 
-use crate::finding::{Finding, LintError};
+use crate::finding::LintError;
 use crate::hcl::json_syntax::lower_values;
 use crate::json::{self, JsonKind, JsonValue};
 use crate::model::{Module, Resource, ResourceMode};
 use crate::source::{FileRef, Span, Syntax};
 use crate::syntax::{Attribute, Block, Body, Expr, ExprKind, Label};
-
-/// File names a directory walk treats as plans.
-pub fn is_plan_name(name: &str) -> bool {
-    name.ends_with(".tfplan.json") || name == "tfplan.json" || name == "plan.json"
-}
 
 /// Decodes a plan file: UTF-8 (with or without BOM) or UTF-16 with a BOM (what a
 /// PowerShell redirect writes).
@@ -57,22 +50,109 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     }
 }
 
-/// One resource instance of a plan.
+/// One `resource_changes[]` entry.
 #[derive(Debug)]
-pub struct PlanResource {
+pub struct PlanChange {
     /// `module.a["x"].aws_kms_key.k[0]`
     pub address: String,
+    /// `module.a["x"]`; empty at the root.
+    pub module_address: String,
     /// Module call names from the root, instance keys dropped (`["a"]`).
     pub module_path: Vec<String>,
-    pub resource: Resource,
+    pub mode: ResourceMode,
+    pub type_name: String,
+    pub name: String,
+    /// The instance key as an address suffix (`[0]`, `["x"]`).
+    pub key: Option<String>,
+    /// `create`, `update`, `delete`, `no-op`, `read`, `forget`, in order.
+    pub actions: Vec<String>,
+    /// Attribute paths that force a replacement (`[["key_usage"]]`).
+    pub replace_paths: Vec<Vec<String>>,
+    /// The values after the change, as a block; `None` when the resource is deleted or
+    /// forgotten (or `after` is not an object).
+    pub after: Option<Resource>,
+    /// The values before the change (`None` for a create).
+    pub before: Option<Resource>,
+    /// The whole entry in the plan file.
+    pub span: Span,
+}
+
+impl PlanChange {
+    /// The change deletes the resource, alone or as part of a replacement.
+    pub fn deletes(&self) -> bool {
+        self.actions.iter().any(|a| a == "delete")
+    }
+
+    /// `["delete","create"]` or `["create","delete"]`.
+    pub fn replaces(&self) -> bool {
+        self.deletes() && self.actions.iter().any(|a| a == "create")
+    }
+}
+
+/// What the plan's `configuration` section says about one module.
+#[derive(Debug, Default)]
+pub struct ConfigModule {
+    /// By `type.name` (`data.type.name` for data sources).
+    pub resources: BTreeMap<String, Vec<WrittenRefs>>,
+    /// Module calls by name.
+    pub calls: BTreeMap<String, ConfigCall>,
+    /// Outputs by name: the references of their `expression`.
+    pub outputs: BTreeMap<String, Vec<RefString>>,
+}
+
+#[derive(Debug, Default)]
+pub struct ConfigCall {
+    pub source: Option<String>,
+    /// Arguments by name: their references.
+    pub inputs: BTreeMap<String, Vec<RefString>>,
+    pub module: ConfigModule,
+}
+
+/// The references one attribute of a resource is written with.
+#[derive(Debug)]
+pub struct WrittenRefs {
+    /// Dotted path through nested blocks.
+    pub attribute: String,
+    pub references: Vec<RefString>,
+}
+
+/// One entry of an `expressions.*.references` list, with its span in the plan file.
+#[derive(Debug, Clone)]
+pub struct RefString {
+    pub text: String,
+    pub span: Span,
 }
 
 #[derive(Debug)]
 pub struct Plan {
     pub file: FileRef,
-    pub resources: Vec<PlanResource>,
-    /// `source` of each module call by call path (`a`, `a.b`), from `configuration`.
-    pub call_sources: HashMap<String, String>,
+    pub changes: Vec<PlanChange>,
+    /// The root module of the `configuration` section.
+    pub config: ConfigModule,
+    /// A module with no declarations: plan values need no variables or locals, and every
+    /// module instance of a plan is evaluated in a scope of it.
+    pub empty: Module,
+}
+
+impl Plan {
+    /// The configuration of the module at a call path (`["a", "b"]`).
+    pub fn config_module(&self, path: &[String]) -> Option<&ConfigModule> {
+        let mut module = &self.config;
+        for name in path {
+            module = &module.calls.get(name)?.module;
+        }
+        Some(module)
+    }
+
+    /// The `source` of the call at a path (`["a", "b"]` → call `b` inside `a`).
+    pub fn call_source(&self, path: &[String]) -> Option<&str> {
+        let (last, parents) = path.split_last()?;
+        self.config_module(parents)?
+            .calls
+            .get(last)?
+            .source
+            .as_deref()
+    }
 }
 
 /// Reads a plan. `Ok(None)` when the file is valid JSON but not a plan.
@@ -121,52 +201,129 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
             shift(&version.span, base),
         ));
     }
-    let mut plan = Plan {
-        file: file.clone(),
-        resources: Vec::new(),
-        call_sources: HashMap::new(),
-    };
-    if let Some(calls) = root
+    let config = root
         .get("configuration")
         .and_then(|c| c.get("root_module"))
-        .and_then(|m| m.get("module_calls"))
-    {
-        collect_call_sources(calls, "", &mut plan.call_sources);
-    }
-    for change in root
+        .map(|m| config_module(m, base))
+        .unwrap_or_default();
+    let changes = root
         .get("resource_changes")
         .and_then(JsonValue::as_array)
         .unwrap_or(&[])
+        .iter()
+        .filter_map(|change| plan_change(file, change, base))
+        .collect();
+    Ok(Some(Plan {
+        file: file.clone(),
+        changes,
+        config,
+        empty: Module::default(),
+    }))
+}
+
+/// Reads one module of the `configuration` section.
+fn config_module(module: &JsonValue, base: usize) -> ConfigModule {
+    let mut out = ConfigModule::default();
+    for resource in module
+        .get("resources")
+        .and_then(JsonValue::as_array)
+        .unwrap_or(&[])
     {
-        if let Some(resource) = plan_resource(file, change, base) {
-            plan.resources.push(resource);
+        let Some(address) = resource.get("address").and_then(JsonValue::as_str) else {
+            continue;
+        };
+        let mut written = Vec::new();
+        if let Some(expressions) = resource.get("expressions") {
+            expression_refs(expressions, "", base, &mut written);
+        }
+        out.resources.insert(address.to_string(), written);
+    }
+    for member in module
+        .get("module_calls")
+        .and_then(JsonValue::as_object)
+        .unwrap_or(&[])
+    {
+        let call = &member.value;
+        let mut inputs = BTreeMap::new();
+        for input in call
+            .get("expressions")
+            .and_then(JsonValue::as_object)
+            .unwrap_or(&[])
+        {
+            inputs.insert(input.key.clone(), ref_strings(&input.value, base));
+        }
+        out.calls.insert(
+            member.key.clone(),
+            ConfigCall {
+                source: call
+                    .get("source")
+                    .and_then(JsonValue::as_str)
+                    .map(str::to_string),
+                inputs,
+                module: call
+                    .get("module")
+                    .map(|m| config_module(m, base))
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    for output in module
+        .get("outputs")
+        .and_then(JsonValue::as_object)
+        .unwrap_or(&[])
+    {
+        let refs = output
+            .value
+            .get("expression")
+            .map(|e| ref_strings(e, base))
+            .unwrap_or_default();
+        out.outputs.insert(output.key.clone(), refs);
+    }
+    out
+}
+
+/// Collects `{ "attr": { "references": [...] }, "block": [ { ... } ] }` recursively: an
+/// array is a list of nested blocks, an object an expression.
+fn expression_refs(expressions: &JsonValue, prefix: &str, base: usize, out: &mut Vec<WrittenRefs>) {
+    for member in expressions.as_object().unwrap_or(&[]) {
+        let path = format!("{prefix}{}", member.key);
+        match &member.value.kind {
+            JsonKind::Array(blocks) => {
+                for block in blocks {
+                    expression_refs(block, &format!("{path}."), base, out);
+                }
+            }
+            JsonKind::Object(_) => {
+                let references = ref_strings(&member.value, base);
+                if !references.is_empty() {
+                    out.push(WrittenRefs {
+                        attribute: path,
+                        references,
+                    });
+                }
+            }
+            _ => {}
         }
     }
-    Ok(Some(plan))
+}
+
+fn ref_strings(expression: &JsonValue, base: usize) -> Vec<RefString> {
+    expression
+        .get("references")
+        .and_then(JsonValue::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|r| {
+            Some(RefString {
+                text: r.as_str()?.to_string(),
+                span: shift(&r.span, base),
+            })
+        })
+        .collect()
 }
 
 fn shift(span: &Span, base: usize) -> Span {
     span.start + base..span.end + base
-}
-
-fn collect_call_sources(calls: &JsonValue, prefix: &str, out: &mut HashMap<String, String>) {
-    for member in calls.as_object().unwrap_or(&[]) {
-        let key = if prefix.is_empty() {
-            member.key.clone()
-        } else {
-            format!("{prefix}.{}", member.key)
-        };
-        if let Some(source) = member.value.get("source").and_then(JsonValue::as_str) {
-            out.insert(key.clone(), source.to_string());
-        }
-        if let Some(nested) = member
-            .value
-            .get("module")
-            .and_then(|m| m.get("module_calls"))
-        {
-            collect_call_sources(nested, &key, out);
-        }
-    }
 }
 
 /// `module.a["x"].module.b[0]` → `["a", "b"]`.
@@ -203,7 +360,7 @@ fn module_path(module_address: &str) -> Vec<String> {
     out
 }
 
-fn plan_resource(file: &FileRef, change: &JsonValue, base: usize) -> Option<PlanResource> {
+fn plan_change(file: &FileRef, change: &JsonValue, base: usize) -> Option<PlanChange> {
     let text = |key: &str| change.get(key).and_then(JsonValue::as_str);
     let address = text("address")?.to_string();
     let type_name = text("type")?.to_string();
@@ -213,60 +370,100 @@ fn plan_resource(file: &FileRef, change: &JsonValue, base: usize) -> Option<Plan
         _ => ResourceMode::Managed,
     };
     let details = change.get("change")?;
-    let actions: Vec<&str> = details
+    let actions: Vec<String> = details
         .get("actions")
         .and_then(JsonValue::as_array)
         .unwrap_or(&[])
         .iter()
         .filter_map(JsonValue::as_str)
+        .map(str::to_string)
         .collect();
-    if actions.iter().all(|a| matches!(*a, "delete" | "forget")) {
-        return None;
-    }
-    let after = details.get("after")?;
-    if !matches!(after.kind, JsonKind::Object(_)) {
-        return None;
-    }
-    let mut body = lower_values(after);
-    if let Some(unknown) = details.get("after_unknown") {
-        mark_unknown(&mut body, unknown);
-    }
-    shift_body(&mut body, base);
-    let label = |key: &str, value: &str| Label {
-        value: value.to_string(),
-        span: change.get(key).map_or(0..0, |v| shift(&v.span, base)),
-    };
-    let header = change
-        .get("address")
-        .map_or_else(|| shift(&change.span, base), |v| shift(&v.span, base));
-    let block = Block {
-        ident: if mode == ResourceMode::Data {
-            "data"
-        } else {
-            "resource"
+    let replace_paths = details
+        .get("replace_paths")
+        .and_then(JsonValue::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .map(|p| {
+            p.as_array()
+                .unwrap_or(&[])
+                .iter()
+                .map(|step| match &step.kind {
+                    JsonKind::String(s) => s.value.clone(),
+                    JsonKind::Number(n) => crate::eval::format_number(n.value),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    let key = change.get("index").and_then(|i| match &i.kind {
+        JsonKind::Number(n) => Some(format!("[{}]", crate::eval::format_number(n.value))),
+        JsonKind::String(s) => Some(format!("[{:?}]", s.value)),
+        _ => None,
+    });
+    let block = |values: &JsonValue, unknown: Option<&JsonValue>| -> Option<Resource> {
+        if !matches!(values.kind, JsonKind::Object(_)) {
+            return None;
         }
-        .to_string(),
-        labels: vec![label("type", &type_name), label("name", &name)],
-        span: shift(&change.span, base),
-        header_span: header,
-        open_brace: after.span.start + base,
-        close_brace: after.span.end.saturating_sub(1) + base,
-        syntax: Syntax::Json,
-        body,
-    };
-    let module_path = text("module_address").map(module_path).unwrap_or_default();
-    Some(PlanResource {
-        resource: Resource {
+        let mut body = lower_values(values);
+        if let Some(unknown) = unknown {
+            mark_unknown(&mut body, unknown);
+        }
+        shift_body(&mut body, base);
+        let label = |key: &str, value: &str| Label {
+            value: value.to_string(),
+            span: change.get(key).map_or(0..0, |v| shift(&v.span, base)),
+        };
+        let header = change
+            .get("address")
+            .map_or_else(|| shift(&change.span, base), |v| shift(&v.span, base));
+        Some(Resource {
             mode,
-            type_name,
-            name,
+            type_name: type_name.clone(),
+            name: name.clone(),
             file: file.clone(),
-            block,
+            block: Block {
+                ident: if mode == ResourceMode::Data {
+                    "data"
+                } else {
+                    "resource"
+                }
+                .to_string(),
+                labels: vec![label("type", &type_name), label("name", &name)],
+                span: shift(&change.span, base),
+                header_span: header,
+                open_brace: values.span.start + base,
+                close_brace: values.span.end.saturating_sub(1) + base,
+                syntax: Syntax::Json,
+                body,
+            },
             overridden: Vec::new(),
-            address_override: Some(address.clone()),
-        },
+        })
+    };
+    let only_removes = actions
+        .iter()
+        .all(|a| matches!(a.as_str(), "delete" | "forget"));
+    let after = if only_removes {
+        None
+    } else {
+        details
+            .get("after")
+            .and_then(|after| block(after, details.get("after_unknown")))
+    };
+    let before = details.get("before").and_then(|b| block(b, None));
+    let module_address = text("module_address").unwrap_or("").to_string();
+    Some(PlanChange {
+        module_path: module_path(&module_address),
+        module_address,
         address,
-        module_path,
+        mode,
+        type_name: type_name.clone(),
+        name: name.clone(),
+        key,
+        actions,
+        replace_paths,
+        after,
+        before,
+        span: shift(&change.span, base),
     })
 }
 
@@ -355,102 +552,6 @@ fn shift_body(body: &mut Body, base: usize) {
         b.close_brace += base;
         shift_body(&mut b.body, base);
     }
-}
-
-/// Runs the rules on a plan's resources. Fixes are dropped: a plan is not edited.
-pub fn check(plan: &Plan) -> Vec<(Finding, usize)> {
-    let mut out = Vec::new();
-    for (index, planned) in plan.resources.iter().enumerate() {
-        let module = Module {
-            dir: plan
-                .file
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            files: vec![plan.file.clone()],
-            resources: vec![clone_resource(&planned.resource)],
-            ..Module::default()
-        };
-        for mut finding in crate::rules::check_module(&module) {
-            finding.fix = None;
-            finding.instances = vec![planned.address.clone()];
-            out.push((finding, index));
-        }
-    }
-    out
-}
-
-fn clone_resource(r: &Resource) -> Resource {
-    Resource {
-        mode: r.mode,
-        type_name: r.type_name.clone(),
-        name: r.name.clone(),
-        file: r.file.clone(),
-        block: r.block.clone(),
-        overridden: r.overridden.clone(),
-        address_override: r.address_override.clone(),
-    }
-}
-
-/// Finds the directory of a module call path for a plan whose root module is `root`.
-pub fn module_dir(plan: &Plan, root: &Path, path: &[String]) -> Option<PathBuf> {
-    let mut dir = root.to_path_buf();
-    for depth in 1..=path.len() {
-        let key = path[..depth].join(".");
-        let source = plan.call_sources.get(&key)?;
-        if crate::model::calls::is_local_source(source) {
-            dir = crate::discover::normalize(&dir.join(source));
-        } else {
-            dir = crate::model::calls::downloaded_dir(root, &key)?;
-        }
-    }
-    Some(dir)
-}
-
-/// The span the HCL linter would use for a finding about `attribute` (a dotted path) of
-/// `resource`: the attribute if written (for an excluded type, its list element), else the
-/// block header.
-pub fn source_span(resource: &Resource, attribute: Option<&str>) -> (FileRef, Span) {
-    let header = (resource.file.clone(), resource.block.header_span.clone());
-    let Some(path) = attribute else { return header };
-    let parts: Vec<&str> = path.split('.').collect();
-    let Some((last, blocks)) = parts.split_last() else {
-        return header;
-    };
-    let mut body = &resource.block.body;
-    let file = blocks.first().map_or_else(
-        || resource.file_of(last).clone(),
-        |b| resource.file_of_block(b).clone(),
-    );
-    for ident in blocks {
-        let next = body
-            .blocks
-            .iter()
-            .find(|b| b.ident == *ident || (b.ident == "dynamic" && b.label(0) == Some(ident)));
-        let Some(mut block) = next else { return header };
-        if block.ident == "dynamic" {
-            match block.body.blocks.iter().find(|b| b.ident == "content") {
-                Some(content) => block = content,
-                None => return header,
-            }
-        }
-        body = &block.body;
-    }
-    let Some(attribute) = body.attribute(last) else {
-        return header;
-    };
-    if path.ends_with("exclusion_by_resource_types.resource_types") {
-        if let ExprKind::Array(items) = &attribute.expr.kind {
-            if let Some(item) = items
-                .iter()
-                .find(|i| matches!(&i.kind, ExprKind::String(s) if s == "AWS::KMS::Key"))
-            {
-                return (file, item.span.clone());
-            }
-        }
-    }
-    (file, attribute.span.clone())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! not shown. A line break inside a message is written as a space, so every problem stays
 //! on one line.
 
-use crate::lint::LintOutput;
+use crate::finding::LintOutput;
 
 fn one_line(s: &str) -> String {
     s.replace("\r\n", " ").replace(['\r', '\n'], " ")

@@ -8,8 +8,8 @@
 //! warning → `warning`, note → `notice`. Escaping follows actions/toolkit `command.ts`.
 //! Suppressed findings are not shown.
 
+use crate::finding::LintOutput;
 use crate::finding::Severity;
-use crate::lint::LintOutput;
 use crate::source::{SourceFile, Span};
 
 /// actions/toolkit `escapeData`: for the message after `::`.

@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
+use crate::finding::LintOutput;
 use crate::finding::Severity;
-use crate::lint::LintOutput;
 
 /// 128-bit FNV-1a of some bytes.
 fn fnv1a_128_bytes(bytes: impl IntoIterator<Item = u8>) -> u128 {

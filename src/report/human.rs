@@ -6,9 +6,9 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
+use crate::finding::LintOutput;
 use crate::finding::{Finding, LintError, Severity};
 use crate::fix::FixSummary;
-use crate::lint::LintOutput;
 use crate::source::{SourceFile, Span};
 
 struct Report {

@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
+use crate::finding::LintOutput;
 use crate::finding::{Finding, LintError, Suppression, SuppressionKind};
 use crate::fix::FixSummary;
-use crate::lint::LintOutput;
 use crate::source::{Position, SourceFile, Span};
 
 #[derive(Serialize)]

@@ -5,7 +5,7 @@
 //! report. Text is escaped for XML 1.0; characters XML cannot carry are dropped.
 
 use crate::finding::Finding;
-use crate::lint::LintOutput;
+use crate::finding::LintOutput;
 
 /// Escapes text content: `& < > " '` as entities, `\r` as a character reference (a parser
 /// would turn a raw one into `\n`), other control characters XML 1.0 forbids removed.

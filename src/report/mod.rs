@@ -11,8 +11,8 @@ pub mod junit;
 pub mod sarif;
 
 use crate::finding::Finding;
+use crate::finding::LintOutput;
 use crate::fix::FixSummary;
-use crate::lint::LintOutput;
 
 /// The project's home page, used by SARIF (`informationUri`, `helpUri`).
 pub const INFORMATION_URI: &str = "https://github.com/kmslint/kmslint";

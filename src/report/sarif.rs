@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::{fingerprint, INFORMATION_URI};
+use crate::finding::LintOutput;
 use crate::finding::{Finding, Fix, LintError, Severity, Suppression, SuppressionKind};
-use crate::lint::LintOutput;
-use crate::rules::{RuleMeta, RULES};
+use crate::rules::{self, RuleMeta};
 use crate::source::{SourceFile, Span};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -39,13 +39,10 @@ pub fn render(out: &LintOutput) -> String {
 
 /// The SARIF log for a run whose relative paths are relative to `root`.
 pub fn log(out: &LintOutput, root: &Path) -> Value {
-    let mut rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(r.meta())).collect();
-    let mut index: HashMap<&str, usize> = RULES
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.meta().id, i))
-        .collect();
-    // A finding whose rule is not in `RULES` (none today) still needs a descriptor for
+    let mut rules: Vec<Value> = rules::all().map(rule_descriptor).collect();
+    let mut index: HashMap<&str, usize> =
+        rules::all().enumerate().map(|(i, m)| (m.id, i)).collect();
+    // A finding whose rule is not registered (none today) still needs a descriptor for
     // `ruleIndex` to point at.
     for f in &out.findings {
         if !index.contains_key(f.rule) {
@@ -99,21 +96,6 @@ pub fn log(out: &LintOutput, root: &Path) -> Value {
 // Rules
 // ---------------------------------------------------------------------------------------------
 
-/// GitHub's `security-severity` (0.1–10.0; 4.0–6.9 is "medium") for the security rules, the
-/// ones that check Terraform resources. Kept here rather than in `RuleMeta` because only SARIF
-/// has the notion; a unit test makes sure every such rule has one. Rules about kmslint's own
-/// comments (`invalid-suppression`, `unused-suppression`) have none: GitHub files them as
-/// ordinary problems (`problem.severity`), not as security alerts.
-pub fn security_severity(rule: &str) -> Option<&'static str> {
-    match rule {
-        // Trivy gives AVD-AWS-0065 (the same check) MEDIUM, "5.5".
-        "kms-key-rotation-disabled" => Some("5.5"),
-        // Missing audit history of key changes: lower than an unrotated key.
-        "config-recorder-kms-excluded" => Some("4.0"),
-        _ => None,
-    }
-}
-
 pub fn help_uri(rule: &str) -> String {
     format!(
         "{INFORMATION_URI}/blob/v{}/rules/{rule}.md",
@@ -122,7 +104,7 @@ pub fn help_uri(rule: &str) -> String {
 }
 
 fn rule_descriptor(meta: &RuleMeta) -> Value {
-    let properties = match security_severity(meta.id) {
+    let properties = match meta.security_severity {
         Some(s) => json!({
             "tags": ["security", "terraform", "opentofu", "kms", "aws"],
             "precision": "very-high",
@@ -360,7 +342,7 @@ pub fn artifact_location(display: &str, root: &Path) -> Value {
     if is_absolute(&path) {
         json!({ "uri": file_uri(&path) })
     } else if escapes_root {
-        let abs = crate::discover::normalize(&root.join(&path));
+        let abs = crate::paths::normalize(&root.join(&path));
         json!({ "uri": file_uri(&abs.to_string_lossy().replace('\\', "/")) })
     } else {
         let rel = path.strip_prefix("./").unwrap_or(&path);
@@ -416,15 +398,15 @@ mod tests {
 
     #[test]
     fn every_security_rule_has_a_security_severity_in_range() {
-        for rule in RULES {
-            let id = rule.meta().id;
-            if rule.meta().resource_types.is_empty() {
+        for meta in crate::rules::all() {
+            let id = meta.id;
+            if meta.resource_types.is_empty() {
                 // A rule about kmslint's own comments, not about the infrastructure.
-                assert_eq!(security_severity(id), None, "{id}");
+                assert_eq!(meta.security_severity, None, "{id}");
                 continue;
             }
-            let s = security_severity(id).unwrap_or_else(|| {
-                panic!("{id} checks resources but has no security-severity in sarif.rs")
+            let s = meta.security_severity.unwrap_or_else(|| {
+                panic!("{id} checks resources but has no security-severity in its RuleMeta")
             });
             let n: f64 = s.parse().unwrap();
             assert!((0.1..=10.0).contains(&n), "{id}: {s}");
@@ -435,8 +417,7 @@ mod tests {
 
     #[test]
     fn full_description_is_the_first_paragraph_after_the_heading() {
-        for rule in RULES {
-            let meta = rule.meta();
+        for meta in rules::all() {
             let d = full_description(meta);
             assert!(!d.is_empty() && !d.starts_with('#'), "{}: {d}", meta.id);
             assert!(d.chars().count() <= MAX_DESCRIPTION);
@@ -487,7 +468,7 @@ mod tests {
         let log = log(&out, Path::new("/r"));
         let run = &log["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-        assert_eq!(rules.len(), RULES.len() + 1);
+        assert_eq!(rules.len(), rules::all().count() + 1);
         for r in run["results"].as_array().unwrap() {
             let i = r["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[i]["id"], r["ruleId"]);

@@ -20,22 +20,29 @@
 //! The full documentation is `rules/config-recorder-kms-excluded.md`.
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use crate::edits;
 use crate::eval::{Value, ValueKind};
 use crate::finding::{Finding, Fix, Related, Severity};
-use crate::fix::edits;
-use crate::model::Resource;
-use crate::source::Span;
+use crate::project::{Node, ResourceId};
+use crate::source::{FileRef, Span};
 use crate::syntax::{Attribute, Block, ExprKind};
 
 pub struct ConfigRecorderKmsExcluded;
 
-static META: RuleMeta = RuleMeta {
+pub static META: RuleMeta = RuleMeta {
     id: "config-recorder-kms-excluded",
     summary: "AWS Config recorder does not record AWS::KMS::Key",
     severity: Severity::Warning,
+    default_enabled: true,
     fix: FixAvailability::Sometimes,
     doc: include_str!("../../rules/config-recorder-kms-excluded.md"),
     resource_types: &["aws_config_configuration_recorder"],
+    module_sources: &[],
+    peer_ids: &[],
+    // A recording gap hides key changes from AWS Config rules: medium, below the key
+    // itself not rotating.
+    security_severity: Some("4.0"),
+    options: &[],
 };
 
 const KMS_TYPE: &str = "AWS::KMS::Key";
@@ -47,15 +54,8 @@ impl Rule for ConfigRecorderKmsExcluded {
     }
 
     fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>) {
-        for recorder in cx
-            .module
-            .resources_of_type("aws_config_configuration_recorder")
-        {
-            out.extend(cx.each_instance(recorder, |cx| {
-                let mut found = Vec::new();
-                check_recorder(cx, recorder, &mut found);
-                found
-            }));
+        for (id, _) in cx.resources("aws_config_configuration_recorder") {
+            check_recorder(cx, id, out);
         }
     }
 }
@@ -67,40 +67,35 @@ enum Strategy {
     Exclusion,
 }
 
-fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>) {
-    let body = &recorder.block.body;
+fn check_recorder(cx: &RuleContext, id: ResourceId, out: &mut Vec<Finding>) {
+    let recorder = cx.resource(id);
+    let node = cx.node(id);
     // `dynamic` blocks are expanded; when their `for_each` is unknown, nothing can be said.
-    let Some(groups) = cx.expand_blocks(body, "recording_group") else {
+    let Some(groups) = node.blocks("recording_group") else {
         return;
     };
-    let Some((group, binds)) = groups.into_iter().next() else {
+    let Some((group, group_node)) = groups.into_iter().next() else {
         return; // AWS default: all supported regional types, KMS keys included
     };
-    let cx = &cx.with_binds(binds);
-    let Some(strategies) = cx.expand_blocks(&group.body, "recording_strategy") else {
+    let Some(strategies) = group_node.blocks("recording_strategy") else {
         return;
     };
     let use_only = strategies
         .first()
-        .and_then(|(b, binds)| b.body.attribute("use_only").map(|a| (a, binds.clone())));
-    let Some(exclusions) = cx.expand_blocks(&group.body, "exclusion_by_resource_types") else {
+        .and_then(|(b, n)| b.body.attribute("use_only").map(|a| (a, n.eval(&a.expr))));
+    let Some(exclusions) = group_node.blocks("exclusion_by_resource_types") else {
         return;
     };
     let all_supported = group.body.attribute("all_supported");
-    let use_only_value = use_only
-        .as_ref()
-        .map(|(a, binds)| cx.with_binds(binds.clone()).eval(&a.expr));
-    let use_only = use_only.map(|(a, _)| a);
-
-    let strategy = match use_only_value {
-        Some(value) => match value.kind {
+    let strategy = match &use_only {
+        Some((_, value)) => match &value.kind {
             ValueKind::String(s) if s == "ALL_SUPPORTED_RESOURCE_TYPES" => Strategy::All,
             ValueKind::String(s) if s == "INCLUSION_BY_RESOURCE_TYPES" => Strategy::Inclusion,
             ValueKind::String(s) if s == "EXCLUSION_BY_RESOURCE_TYPES" => Strategy::Exclusion,
             _ => return, // unknown or invalid
         },
         None if !exclusions.is_empty() => Strategy::Exclusion,
-        None => match all_supported.map(|a| cx.eval(&a.expr)) {
+        None => match all_supported.map(|a| group_node.eval(&a.expr)) {
             None => Strategy::All, // all_supported defaults to true
             Some(v) if matches!(v.kind, ValueKind::Null) => Strategy::All,
             Some(v) => match v.to_bool() {
@@ -110,58 +105,59 @@ fn check_recorder(cx: &RuleContext, recorder: &Resource, out: &mut Vec<Finding>)
             },
         },
     };
-    let address = cx.address(recorder);
-    let file = recorder.file_of_block("recording_group");
-    let finding = |span: Span, message: String, related: Vec<Related>, fix: Option<Fix>| Finding {
-        rule: META.id,
-        severity: META.severity,
-        message,
-        file: file.clone(),
-        span,
-        address: address.clone(),
-        related,
-        fix,
-        resource_span: Some(recorder.block.span.clone()),
-        attribute: None,
-        instances: Vec::new(),
-        suppression: None,
+    let use_only = use_only.map(|(a, _)| a);
+    let file = recorder.resource.file_of_block("recording_group");
+    let at = Place {
+        cx,
+        id,
+        file,
+        address: &recorder.reported_as,
     };
     match strategy {
         Strategy::All => {}
         Strategy::Inclusion => {
-            if let Some(mut f) =
-                check_inclusion(cx, recorder, group, all_supported.or(use_only), &finding)
-            {
-                let written = group.body.attribute("resource_types").is_some();
-                f.attribute = Some(if written || selector_missing(all_supported, use_only) {
-                    "recording_group.resource_types".to_string()
-                } else if all_supported.is_some() {
-                    "recording_group.all_supported".to_string()
-                } else {
-                    "recording_group.recording_strategy.use_only".to_string()
-                });
-                out.push(f);
+            let written = group.body.attribute("resource_types").is_some();
+            let attribute = if written || selector_missing(all_supported, use_only) {
+                "recording_group.resource_types"
+            } else if all_supported.is_some() {
+                "recording_group.all_supported"
+            } else {
+                "recording_group.recording_strategy.use_only"
+            };
+            if let Some(f) = check_inclusion(&at, group, &group_node, all_supported.or(use_only)) {
+                out.push(f.attribute(attribute).build());
             }
         }
         Strategy::Exclusion => {
-            for (exclusion, binds) in exclusions {
-                let cx = &cx.with_binds(binds);
-                if let Some(mut f) = check_exclusion(cx, recorder, exclusion, &finding) {
-                    f.attribute = Some(
-                        "recording_group.exclusion_by_resource_types.resource_types".to_string(),
+            for (exclusion, exclusion_node) in exclusions {
+                if let Some(f) = check_exclusion(&at, exclusion, &exclusion_node) {
+                    out.push(
+                        f.attribute("recording_group.exclusion_by_resource_types.resource_types")
+                            .build(),
                     );
-                    out.push(f);
                 }
             }
         }
     }
 }
 
+/// Where this rule's findings about one recorder go.
+struct Place<'c, 'p, 'a> {
+    cx: &'c RuleContext<'p, 'a>,
+    id: ResourceId,
+    file: &'c FileRef,
+    address: &'c str,
+}
+
+impl Place<'_, '_, '_> {
+    fn report(&self, span: Span, message: String) -> super::FindingBuilder {
+        self.cx.report(self.id, self.file, span, message)
+    }
+}
+
 fn selector_missing(all_supported: Option<&Attribute>, use_only: Option<&Attribute>) -> bool {
     all_supported.is_none() && use_only.is_none()
 }
-
-type MakeFinding<'a> = dyn Fn(Span, String, Vec<Related>, Option<Fix>) -> Finding + 'a;
 
 fn related_origin(value: &Value) -> Vec<Related> {
     value
@@ -176,30 +172,29 @@ fn related_origin(value: &Value) -> Vec<Related> {
 }
 
 fn check_inclusion(
-    cx: &RuleContext,
-    recorder: &Resource,
+    at: &Place,
     group: &Block,
+    group_node: &Node,
     selector: Option<&Attribute>,
-    finding: &MakeFinding,
-) -> Option<Finding> {
-    let address = cx.address(recorder);
-    let file = recorder.file_of_block("recording_group");
+) -> Option<super::FindingBuilder> {
+    let (address, file) = (at.address, at.file);
     let Some(types) = group.body.attribute("resource_types") else {
         let span = selector.map_or(group.header_span.clone(), |a| a.span.clone());
         let fix = Fix::safe(
             format!("Add `resource_types = [{KMS_ITEM}]`"),
             edits::insert_attribute(file, group, "resource_types", &format!("[{KMS_ITEM}]")),
         );
-        return Some(finding(
-            span,
-            format!(
-                "Config recorder `{address}` records only listed resource types and lists none, so KMS keys are not recorded; add `resource_types = [{KMS_ITEM}]` or record all supported types"
-            ),
-            Vec::new(),
-            (!fix.edits.is_empty()).then_some(fix),
-        ));
+        return Some(
+            at.report(
+                span,
+                format!(
+                    "Config recorder `{address}` records only listed resource types and lists none, so KMS keys are not recorded; add `resource_types = [{KMS_ITEM}]` or record all supported types"
+                ),
+            )
+            .fix(Some(fix)),
+        );
     };
-    let value = cx.eval(&types.expr);
+    let value = group_node.eval(&types.expr);
     let items = match &value.kind {
         ValueKind::List(items) => items.as_slice(),
         ValueKind::Null => &[],
@@ -238,24 +233,24 @@ fn check_inclusion(
         };
         (tail, related_origin(&value), None)
     };
-    Some(finding(
-        types.span.clone(),
-        format!("Config recorder `{address}` does not record KMS keys: `resource_types` lacks {KMS_ITEM}; {message_tail}"),
-        related,
-        fix,
-    ))
+    Some(
+        at.report(
+            types.span.clone(),
+            format!("Config recorder `{address}` does not record KMS keys: `resource_types` lacks {KMS_ITEM}; {message_tail}"),
+        )
+        .related_all(related)
+        .fix(fix),
+    )
 }
 
 fn check_exclusion(
-    cx: &RuleContext,
-    recorder: &Resource,
+    at: &Place,
     exclusion: &Block,
-    finding: &MakeFinding,
-) -> Option<Finding> {
-    let address = cx.address(recorder);
-    let file = recorder.file_of_block("recording_group");
+    exclusion_node: &Node,
+) -> Option<super::FindingBuilder> {
+    let (address, file) = (at.address, at.file);
     let types = exclusion.body.attribute("resource_types")?;
-    let value = cx.eval(&types.expr);
+    let value = exclusion_node.eval(&types.expr);
     let ValueKind::List(items) = &value.kind else {
         return None;
     };
@@ -271,12 +266,13 @@ fn check_exclusion(
                 format!("Remove {KMS_ITEM} from the exclusion list"),
                 edits::remove_from_list(file, &types.expr, index),
             );
-            return Some(finding(
-                element.span.clone(),
-                format!("{message}; remove it from `exclusion_by_resource_types`"),
-                Vec::new(),
-                Some(fix),
-            ));
+            return Some(
+                at.report(
+                    element.span.clone(),
+                    format!("{message}; remove it from `exclusion_by_resource_types`"),
+                )
+                .fix(Some(fix)),
+            );
         }
     }
     let origin = items[index].origin.clone().or(value.origin.clone());
@@ -289,10 +285,8 @@ fn check_exclusion(
         Some(o) => format!("; the list comes from {}: remove it there", o.describe()),
         None => "; remove it from the list".to_string(),
     };
-    Some(finding(
-        types.span.clone(),
-        format!("{message}{tail}"),
-        related_origin(&shown),
-        None,
-    ))
+    Some(
+        at.report(types.span.clone(), format!("{message}{tail}"))
+            .related_all(related_origin(&shown)),
+    )
 }

@@ -16,24 +16,52 @@
 //! A value that comes from a variable, tfvars or a local gets no automatic fix: the message
 //! names the place to change.
 //!
+//! Registry modules: calls of `terraform-aws-modules/kms/aws` and `cloudposse/kms-key/aws`
+//! that were not downloaded are judged by their arguments (both default to rotating).
+//!
 //! The full documentation is `rules/kms-key-rotation-disabled.md`.
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
-use crate::eval::ValueKind;
-use crate::finding::{Finding, Fix, Related, Severity};
-use crate::fix::edits;
-use crate::model::{ModuleCall, Resource};
-use crate::rules::Instances;
+use super::kms_key::{is_disabled, rotation_eligibility, Eligibility};
+use super::{FixAvailability, Peer, PeerId, Rule, RuleContext, RuleMeta};
+use crate::edits;
+use crate::eval::{OriginKind, ValueKind};
+use crate::finding::{Finding, Fix, Severity};
+use crate::project::sources::registry_address;
+use crate::project::{CallId, ResourceId};
 
 pub struct KmsKeyRotationDisabled;
 
-static META: RuleMeta = RuleMeta {
+pub static META: RuleMeta = RuleMeta {
     id: "kms-key-rotation-disabled",
     summary: "Customer-managed symmetric KMS key without automatic rotation",
     severity: Severity::Warning,
+    default_enabled: true,
     fix: FixAvailability::Sometimes,
     doc: include_str!("../../rules/kms-key-rotation-disabled.md"),
     resource_types: &["aws_kms_key"],
+    module_sources: &["terraform-aws-modules/kms/aws", "cloudposse/kms-key/aws"],
+    peer_ids: &[
+        PeerId {
+            tool: Peer::Checkov,
+            id: "CKV_AWS_7",
+        },
+        PeerId {
+            tool: Peer::Trivy,
+            id: "AVD-AWS-0065",
+        },
+        PeerId {
+            tool: Peer::Tfsec,
+            id: "aws-kms-auto-rotate-keys",
+        },
+        PeerId {
+            tool: Peer::Tfsec,
+            id: "AWS019",
+        },
+    ],
+    // Trivy rates AVD-AWS-0065 MEDIUM (5.5); a key that never rotates widens the window
+    // in which leaked key material stays useful.
+    security_severity: Some("5.5"),
+    options: &[],
 };
 
 const ATTR: &str = "enable_key_rotation";
@@ -44,87 +72,49 @@ impl Rule for KmsKeyRotationDisabled {
     }
 
     fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>) {
-        for key in cx.module.resources_of_type("aws_kms_key") {
-            out.extend(cx.each_instance(key, |cx| {
-                if !can_rotate(cx, key) || is_disabled(cx, key) {
-                    return Vec::new();
-                }
-                let mut finding = check_key(cx, key);
-                if let Some(f) = &mut finding {
-                    f.attribute = Some(ATTR.to_string());
-                }
-                finding.into_iter().collect()
-            }));
+        for (id, _) in cx.resources("aws_kms_key") {
+            let node = cx.node(id);
+            // A disabled key is skipped, as CIS audits only enabled keys.
+            if rotation_eligibility(&node) != Eligibility::Eligible || is_disabled(&node) {
+                continue;
+            }
+            if let Some(finding) = check_key(cx, id) {
+                out.push(finding);
+            }
+        }
+        for (id, _) in cx.unfollowed_calls() {
+            if let Some(finding) = check_known_module(cx, id) {
+                out.push(finding);
+            }
         }
     }
 }
 
-/// Known to be eligible for automatic rotation (domain.md §1.2). Unknown → not eligible,
-/// so that nothing is reported about a key whose kind cannot be known.
-fn can_rotate(cx: &RuleContext, key: &Resource) -> bool {
-    let body = &key.block.body;
-    // The provider stores `""` for an unset string in state, so a plan of an existing key
-    // shows `"custom_key_store_id": ""`: empty counts as unset.
-    let is = |name: &str, default: &str| match cx.value_of(body, name) {
-        None => true,
-        Some(v) => match v.kind {
-            ValueKind::Null => true,
-            ValueKind::String(s) => s.is_empty() || s == default,
-            _ => false,
-        },
-    };
-    let unset = |name: &str| match cx.value_of(body, name) {
-        None => true,
-        Some(v) => {
-            matches!(&v.kind, ValueKind::Null)
-                || matches!(&v.kind, ValueKind::String(s) if s.is_empty())
-        }
-    };
-    is("customer_master_key_spec", "SYMMETRIC_DEFAULT")
-        && is("key_usage", "ENCRYPT_DECRYPT")
-        && unset("custom_key_store_id")
-        && unset("xks_key_id")
-}
-
-/// `is_enabled = false`: a disabled key is skipped (as CIS audits only enabled keys).
-fn is_disabled(cx: &RuleContext, key: &Resource) -> bool {
-    cx.value_of(&key.block.body, "is_enabled")
-        .and_then(|v| v.to_bool().ok().flatten())
-        == Some(false)
-}
-
-fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
-    let address = cx.address(key);
+fn check_key(cx: &RuleContext, id: ResourceId) -> Option<Finding> {
+    let key = cx.resource(id);
+    let node = cx.node(id);
+    let address = &key.reported_as;
     let file = key.file_of(ATTR);
-    let finding = |span, message: String, related, fix| Finding {
-        rule: META.id,
-        severity: META.severity,
-        message,
-        file: file.clone(),
-        span,
-        address: address.clone(),
-        related,
-        fix,
-        resource_span: Some(key.block.span.clone()),
-        attribute: None,
-        instances: Vec::new(),
-        suppression: None,
-    };
-    let Some(attr) = key.attribute(ATTR) else {
+    let Some(attr) = node.attribute(ATTR) else {
         let fix = Fix::safe(
             format!("Add `{ATTR} = true`"),
-            edits::insert_attribute(file, &key.block, ATTR, "true"),
+            edits::insert_attribute(file, key.block(), ATTR, "true"),
         );
-        return Some(finding(
-            key.block.header_span.clone(),
-            format!(
-                "KMS key `{address}` does not rotate: `{ATTR}` is not set and defaults to false; add `{ATTR} = true`"
-            ),
-            Vec::new(),
-            (!fix.edits.is_empty()).then_some(fix),
-        ));
+        return Some(
+            cx.report(
+                id,
+                file,
+                key.block().header_span.clone(),
+                format!(
+                    "KMS key `{address}` does not rotate: `{ATTR}` is not set and defaults to false; add `{ATTR} = true`"
+                ),
+            )
+            .attribute(ATTR)
+            .fix(Some(fix))
+            .build(),
+        );
     };
-    let value = cx.eval(&attr.expr);
+    let value = node.eval(&attr.expr);
     let is_null = matches!(value.kind, ValueKind::Null);
     if !is_null && value.to_bool().ok().flatten() != Some(false) {
         return None; // true, unknown, or not a bool (Terraform would reject it)
@@ -133,6 +123,10 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         "null (the default, false)"
     } else {
         "false"
+    };
+    let finding = |message: String| {
+        cx.report(id, file, attr.span.clone(), message)
+            .attribute(ATTR)
     };
     if let Some(origin) = &value.origin {
         let message = if value.derived {
@@ -146,12 +140,11 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
                 origin.describe()
             )
         };
-        let related = vec![Related {
-            file: origin.file.clone(),
-            span: origin.span.clone(),
-            message: "the value is set here".to_string(),
-        }];
-        return Some(finding(attr.span.clone(), message, related, None));
+        return Some(
+            finding(message)
+                .related(&origin.file, origin.span.clone(), "the value is set here")
+                .build(),
+        );
     }
     if attr.expr.is_literal() {
         let fix = Fix::safe(
@@ -160,126 +153,73 @@ fn check_key(cx: &RuleContext, key: &Resource) -> Option<Finding> {
         );
         let message =
             format!("KMS key `{address}` does not rotate: `{ATTR}` is {shown}; set it to true");
-        return Some(finding(attr.span.clone(), message, Vec::new(), Some(fix)));
+        return Some(finding(message).fix(Some(fix)).build());
     }
     let message = format!(
         "KMS key `{address}` does not rotate: `{ATTR}` evaluates to {shown}; change the expression so it is true"
     );
-    Some(finding(attr.span.clone(), message, Vec::new(), None))
+    Some(finding(message).build())
 }
 
-/// Registry modules that create one `aws_kms_key` from these inputs, with their defaults:
-/// (source, key switch that must not be false, inputs that make the key not a rotatable one).
+/// Registry modules that create one `aws_kms_key` from these inputs: (source, the input
+/// that must not be false for the key to exist). Both default to `enable_key_rotation =
+/// true`.
 const KNOWN_MODULES: &[(&str, &str)] = &[
     ("terraform-aws-modules/kms/aws", "create"),
     ("cloudposse/kms-key/aws", "enabled"),
 ];
 
 /// A call of `terraform-aws-modules/kms/aws` or `cloudposse/kms-key/aws` that turns rotation
-/// off (both default to `enable_key_rotation = true`). Used when the module's code is not
-/// on disk (no `terraform init`).
-pub fn check_known_module(cx: &RuleContext, call: &ModuleCall) -> Vec<Finding> {
-    let Some(source) = call.source() else {
-        return Vec::new();
-    };
-    // `registry.terraform.io/ns/name/provider//subdir` → `ns/name/provider`.
-    let source = source.split("//").next().unwrap_or(source);
-    let source = source
-        .strip_prefix("registry.terraform.io/")
-        .or_else(|| source.strip_prefix("registry.opentofu.org/"))
-        .unwrap_or(source);
-    let Some((_, switch)) = KNOWN_MODULES.iter().find(|(s, _)| *s == source) else {
-        return Vec::new();
-    };
-    let body = &call.block.body;
-    let instances = match cx.instances_of(body) {
-        Instances::Known(list) => list,
-        Instances::Unknown(one) => vec![one],
-    };
-    let mut out: Vec<Finding> = Vec::new();
-    for instance in instances {
-        let cx = cx.with_binds(instance.binds);
-        let off = |name: &str| {
-            cx.value_of(body, name)
-                .and_then(|v| v.to_bool().ok().flatten())
-                == Some(false)
-        };
-        let on = |name: &str| {
-            cx.value_of(body, name)
-                .and_then(|v| v.to_bool().ok().flatten())
-                == Some(true)
-        };
-        let not_default = |name: &str, default: &str| {
-            cx.value_of(body, name).is_some_and(|v| {
-                !matches!(&v.kind, ValueKind::String(s) if s == default)
-                    && !matches!(v.kind, ValueKind::Null)
-            })
-        };
-        if off(switch)
-            || on("create_external")
-            || on("create_replica")
-            || on("create_replica_external")
-            || off("is_enabled")
-            || not_default("key_usage", "ENCRYPT_DECRYPT")
-            || not_default("customer_master_key_spec", "SYMMETRIC_DEFAULT")
-            || cx
-                .value_of(body, "custom_key_store_id")
-                .is_some_and(|v| !matches!(v.kind, ValueKind::Null))
-        {
-            continue;
-        }
-        let Some(attr) = body.attribute(ATTR) else {
-            continue;
-        };
-        let value = cx.eval(&attr.expr);
-        if value.to_bool().ok().flatten() != Some(false) {
-            continue;
-        }
-        let file = call.file_of(ATTR);
-        let address = format!("{}module.{}", cx.module_prefix, call.name);
-        let (message, related, fix) = match &value.origin {
-            Some(origin) if origin.kind != crate::eval::OriginKind::ModuleArgument(call.name.clone(), ATTR.to_string()) => (
-                format!(
-                    "module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false because of {}; set it to true there",
-                    origin.describe()
-                ),
-                vec![Related {
-                    file: origin.file.clone(),
-                    span: origin.span.clone(),
-                    message: "the value is set here".to_string(),
-                }],
-                None,
-            ),
-            _ if attr.expr.is_literal() => (
-                format!("module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false; set it to true"),
-                Vec::new(),
-                Some(Fix::safe(format!("Set `{ATTR} = true`"), edits::replace_expr(file, &attr.expr, "true"))),
-            ),
-            _ => (
-                format!("module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` evaluates to false"),
-                Vec::new(),
-                None,
-            ),
-        };
-        let instance_address = format!("{address}{}", instance.key.as_deref().unwrap_or(""));
-        if let Some(same) = out.iter_mut().find(|f| f.span == attr.span) {
-            same.instances.push(instance_address);
-            continue;
-        }
-        out.push(Finding {
-            rule: META.id,
-            severity: META.severity,
-            message,
-            file: file.clone(),
-            span: attr.span.clone(),
-            address,
-            related,
-            fix,
-            resource_span: Some(call.block.span.clone()),
-            attribute: Some(ATTR.to_string()),
-            instances: vec![instance_address],
-            suppression: None,
-        });
+/// off. Used when the module's code is not on disk (no `terraform init`).
+fn check_known_module(cx: &RuleContext, id: CallId) -> Option<Finding> {
+    let call = cx.project().calls[id].call;
+    let source = registry_address(call.source()?);
+    let (_, switch) = KNOWN_MODULES.iter().find(|(s, _)| *s == source)?;
+    let node = cx.call_node(id);
+    let on = |name: &str| node.bool(name) == Some(true);
+    if node.bool(switch) == Some(false)
+        || on("create_external")
+        || on("create_replica")
+        || on("create_replica_external")
+        || is_disabled(&node)
+        || rotation_eligibility(&node) != Eligibility::Eligible
+    {
+        return None;
     }
-    out
+    let attr = node.attribute(ATTR)?;
+    let value = node.eval(&attr.expr);
+    if value.to_bool().ok().flatten() != Some(false) {
+        return None;
+    }
+    let file = call.file_of(ATTR);
+    let address = cx.project().calls[id]
+        .address
+        .strip_suffix(cx.project().calls[id].key.as_deref().unwrap_or(""))
+        .unwrap_or_default()
+        .to_string();
+    let finding = |message: String| {
+        cx.report_call(id, file, attr.span.clone(), message)
+            .attribute(ATTR)
+    };
+    let this_argument = OriginKind::ModuleArgument(call.name.clone(), ATTR.to_string());
+    Some(match &value.origin {
+        Some(origin) if origin.kind != this_argument => finding(format!(
+            "module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false because of {}; set it to true there",
+            origin.describe()
+        ))
+        .related(&origin.file, origin.span.clone(), "the value is set here")
+        .build(),
+        _ if attr.expr.is_literal() => finding(format!(
+            "module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` is false; set it to true"
+        ))
+        .fix(Some(Fix::safe(
+            format!("Set `{ATTR} = true`"),
+            edits::replace_expr(file, &attr.expr, "true"),
+        )))
+        .build(),
+        _ => finding(format!(
+            "module `{address}` ({source}) creates a KMS key without rotation: `{ATTR}` evaluates to false"
+        ))
+        .build(),
+    })
 }

@@ -1,19 +1,44 @@
-//! The rules. One file per rule: its id, its documentation, its logic and its fix.
+//! The rules. One file per rule: its facts ([`RuleMeta`]), its documentation (`rules/<id>.md`,
+//! embedded), its logic and its fix.
 //!
-//! A rule sees one evaluated module at a time ([`RuleContext`]) and pushes [`Finding`]s.
-//! Rules must not report on unknown values: a value that depends on an input kmslint cannot
-//! see is "unknown", never "false".
+//! A rule is a small function over the [`Project`](crate::project::Project), reached through
+//! a [`RuleContext`]: resources of a type, the evaluated value of an attribute for each
+//! instance, who references a resource, and a finding builder. Rules never walk files and
+//! never know output formats; only the pipeline ([`crate::lint`]) runs them, once per
+//! project. Rules must not report on unknown values: a value that depends on an input
+//! kmslint cannot see is "unknown", never "false".
+//!
+//! Adding a rule: a file here with a `pub static META: RuleMeta` and a `Rule` impl, its line
+//! in [`RULES`], its doc in `rules/<id>.md`, and its cases in `fixtures/rules/<id>/`.
 
 mod config_recorder_kms_excluded;
+mod context;
+pub mod invalid_suppression;
+mod kms_key;
 mod kms_key_rotation_disabled;
+pub mod unused_suppression;
 
-use crate::eval::{Bindings, Scope, Value, ValueKind};
+use std::collections::BTreeMap;
+
 use crate::finding::{Finding, Severity};
-use crate::model::{Module, Resource};
-use crate::syntax::{Block, Body};
 
-pub use config_recorder_kms_excluded::ConfigRecorderKmsExcluded;
-pub use kms_key_rotation_disabled::KmsKeyRotationDisabled;
+pub use context::{FindingBuilder, RuleContext};
+
+/// Every rule the pipeline runs, in id order.
+pub static RULES: &[&dyn Rule] = &[
+    &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
+    &kms_key_rotation_disabled::KmsKeyRotationDisabled,
+];
+
+/// Rules whose findings come from the policy pass (suppression comments), not from the
+/// model: they have facts and docs like the others but no [`Rule::check`].
+pub static META_RULES: &[&RuleMeta] = &[&invalid_suppression::META, &unused_suppression::META];
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Reports the rule's findings on one project.
+    fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>);
+}
 
 /// Whether a rule can offer a fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,317 +48,196 @@ pub enum FixAvailability {
     Always,
 }
 
-/// Static facts about a rule; the engine stamps id and severity onto its findings.
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::Never => "no",
+            FixAvailability::Sometimes => "some",
+            FixAvailability::Always => "yes",
+        }
+    }
+}
+
+/// A peer tool's id for the same check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerId {
+    pub tool: Peer,
+    pub id: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    Checkov,
+    Tfsec,
+    Trivy,
+}
+
+impl Peer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Peer::Checkov => "checkov",
+            Peer::Tfsec => "tfsec",
+            Peer::Trivy => "trivy",
+        }
+    }
+}
+
+/// Static facts about a rule; the finding builder stamps id and severity onto its findings.
 #[derive(Debug)]
 pub struct RuleMeta {
     /// Stable, kebab-case id; never reused.
     pub id: &'static str,
     pub summary: &'static str,
+    /// Default severity (configuration may change it).
     pub severity: Severity,
+    /// Whether the rule runs without being turned on.
+    pub default_enabled: bool,
     pub fix: FixAvailability,
     /// The Markdown doc from `rules/<id>.md`, embedded at build time.
     pub doc: &'static str,
-    /// Resource types the rule looks at.
+    /// Resource types the rule reads. A directory walk evaluates only modules that mention
+    /// one of these, or one of [`RuleMeta::module_sources`] (a byte search).
     pub resource_types: &'static [&'static str],
+    /// Registry module sources the rule understands without their code.
+    pub module_sources: &'static [&'static str],
+    /// The same check in checkov, tfsec and trivy: their suppression comments silence this
+    /// rule, and `--select`/`--ignore`/`explain` accept these ids.
+    pub peer_ids: &'static [PeerId],
+    /// GitHub code scanning's `security-severity` (`"0.1"`..`"10.0"`), or `None` for a rule
+    /// that reports problems with kmslint's own input rather than security findings.
+    pub security_severity: Option<&'static str>,
+    /// Options accepted in `[rules.<id>.options]`.
+    pub options: &'static [RuleOption],
 }
 
-pub struct RuleContext<'a> {
-    pub module: &'a Module,
-    pub scope: &'a Scope<'a>,
-    /// Names bound for the instance being checked (`count`, `each`, dynamic iterators).
-    pub binds: Bindings,
-    /// `module.keys.` for resources of a called module; empty at the root.
-    pub module_prefix: String,
+/// A typed rule option with its default.
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub kind: OptionKind,
 }
 
-pub trait Rule: Sync {
-    fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, cx: &RuleContext, out: &mut Vec<Finding>);
+#[derive(Debug, Clone, Copy)]
+pub enum OptionKind {
+    /// An integer within `min..=max`.
+    Integer {
+        default: i64,
+        min: i64,
+        max: i64,
+    },
+    Bool {
+        default: bool,
+    },
 }
 
-/// Every rule, in id order.
-pub static RULES: &[&dyn Rule] = &[
-    &ConfigRecorderKmsExcluded,
-    &crate::suppress::InvalidSuppression,
-    &KmsKeyRotationDisabled,
-    &crate::suppress::UnusedSuppression,
-];
-
-pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().id == id)
-}
-
-/// Runs every rule on a root module (variables from tfvars and defaults).
-pub fn check_module(module: &Module) -> Vec<Finding> {
-    check_with_scope(module, &Scope::new(module), String::new())
-}
-
-/// Runs every rule on a module evaluated in `scope`.
-pub fn check_with_scope(module: &Module, scope: &Scope, module_prefix: String) -> Vec<Finding> {
-    let cx = RuleContext {
-        module,
-        scope,
-        binds: Bindings::new(),
-        module_prefix,
-    };
-    let mut out = Vec::new();
-    for rule in RULES {
-        rule.check(&cx, &mut out);
-    }
-    out
-}
-
-/// Sources of registry modules some rule understands without their code.
-pub const KNOWN_MODULE_SOURCES: &[&str] =
-    &["terraform-aws-modules/kms/aws", "cloudposse/kms-key/aws"];
-
-/// Findings for a call of a well-known module that is not downloaded, judged by its
-/// arguments (see `kms_key_rotation_disabled::check_known_module`).
-pub fn check_known_module_call(cx: &RuleContext, call: &crate::model::ModuleCall) -> Vec<Finding> {
-    kms_key_rotation_disabled::check_known_module(cx, call)
-}
-
-/// The instances a `resource` block creates.
-pub enum Instances {
-    /// Known instances; empty when `count = 0`, an empty `for_each`, or
-    /// `lifecycle { enabled = false }` means nothing is created.
-    Known(Vec<Instance>),
-    /// The repetition cannot be known: one stand-in instance whose `count`/`each` are unknown,
-    /// so only what holds for every instance is reported.
-    Unknown(Instance),
-}
-
-pub struct Instance {
-    /// `[0]` or `["orders"]`; `None` for a block without repetition.
-    pub key: Option<String>,
-    pub binds: Bindings,
-}
-
-impl RuleContext<'_> {
-    /// Evaluates an expression for the current instance; errors are unknown.
-    pub fn eval(&self, expr: &crate::syntax::Expr) -> Value {
-        self.scope
-            .eval_with(expr, &self.binds)
-            .unwrap_or_else(|_| Value::unknown())
-    }
-
-    /// The value of an attribute, or `None` when it is not written.
-    pub fn value_of(&self, body: &Body, name: &str) -> Option<Value> {
-        body.attribute(name).map(|a| self.eval(&a.expr))
-    }
-
-    /// The same context with more names bound.
-    pub fn with_binds(&self, binds: Bindings) -> RuleContext<'_> {
-        RuleContext {
-            module: self.module,
-            scope: self.scope,
-            binds,
-            module_prefix: self.module_prefix.clone(),
+impl OptionKind {
+    pub fn describe(&self) -> String {
+        match self {
+            OptionKind::Integer { min, max, .. } => format!("an integer from {min} to {max}"),
+            OptionKind::Bool { .. } => "true or false".to_string(),
         }
     }
 
-    /// The resource's address, with the module path of a called module.
-    pub fn address(&self, resource: &Resource) -> String {
-        format!("{}{}", self.module_prefix, resource.address())
+    fn default_value(&self) -> OptionValue {
+        match self {
+            OptionKind::Integer { default, .. } => OptionValue::Integer(*default),
+            OptionKind::Bool { default } => OptionValue::Bool(*default),
+        }
     }
+}
 
-    pub fn instances(&self, resource: &Resource) -> Instances {
-        self.instances_of(&resource.block.body)
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValue {
+    Integer(i64),
+    Bool(bool),
+}
 
-    /// The instances a block with `count`/`for_each`/`lifecycle { enabled }` creates
-    /// (resources and module calls alike).
-    pub fn instances_of(&self, body: &Body) -> Instances {
-        // OpenTofu: `lifecycle { enabled = false }` means the resource is not created.
-        for lifecycle in body.blocks_named("lifecycle") {
-            if let Some(enabled) = lifecycle.body.attribute("enabled") {
-                if self.eval(&enabled.expr).to_bool().ok().flatten() == Some(false) {
-                    return Instances::Known(Vec::new());
-                }
+impl RuleOption {
+    /// Validates a configured value against the option's type and bounds.
+    pub fn check(&self, value: OptionValue) -> Result<OptionValue, String> {
+        match (self.kind, value) {
+            (OptionKind::Integer { min, max, .. }, OptionValue::Integer(n))
+                if (min..=max).contains(&n) =>
+            {
+                Ok(value)
             }
+            (OptionKind::Bool { .. }, OptionValue::Bool(_)) => Ok(value),
+            (kind, _) => Err(format!(
+                "option `{}` must be {}",
+                self.name,
+                kind.describe()
+            )),
         }
-        let bind = |name: &str, value: Value| {
-            let mut binds = self.binds.clone();
-            binds.push((name.to_string(), value));
-            binds
-        };
-        let object = |items: Vec<(&str, Value)>| {
-            Value::new(ValueKind::Object(
-                items.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-            ))
-        };
-        if let Some(count) = body.attribute("count") {
-            return match self.eval(&count.expr).to_number() {
-                Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => Instances::Known(
-                    (0..n as usize)
-                        .map(|i| Instance {
-                            key: Some(format!("[{i}]")),
-                            binds: bind(
-                                "count",
-                                object(vec![("index", Value::new(ValueKind::Number(i as f64)))]),
-                            ),
-                        })
-                        .collect(),
-                ),
-                _ => Instances::Unknown(Instance {
-                    key: None,
-                    binds: bind("count", Value::unknown()),
-                }),
-            };
-        }
-        if let Some(for_each) = body.attribute("for_each") {
-            let value = self.eval(&for_each.expr);
-            let pairs: Option<Vec<(String, Value)>> = match &value.kind {
-                ValueKind::Object(items) => Some(items.clone()),
-                ValueKind::List(items) => items
-                    .iter()
-                    .map(|v| match &v.kind {
-                        ValueKind::String(s) => Some((s.clone(), v.clone())),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => None,
-            };
-            return match pairs {
-                Some(pairs) => Instances::Known(
-                    pairs
-                        .into_iter()
-                        .map(|(k, v)| Instance {
-                            key: Some(format!("[{k:?}]")),
-                            binds: bind(
-                                "each",
-                                object(vec![
-                                    ("key", Value::new(ValueKind::String(k))),
-                                    ("value", v),
-                                ]),
-                            ),
-                        })
-                        .collect(),
-                ),
-                _ => Instances::Unknown(Instance {
-                    key: None,
-                    binds: bind("each", Value::unknown()),
-                }),
-            };
-        }
-        Instances::Known(vec![Instance {
-            key: None,
-            binds: self.binds.clone(),
-        }])
+    }
+}
+
+/// Configured option values (validated); a rule reads its options through
+/// [`RuleContext::integer_option`] and gets the default when nothing is configured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleOptions {
+    values: BTreeMap<(&'static str, &'static str), OptionValue>,
+}
+
+impl RuleOptions {
+    pub fn set(&mut self, rule: &'static str, option: &'static str, value: OptionValue) {
+        self.values.insert((rule, option), value);
     }
 
-    /// Runs `check` once per instance of `resource` and merges the results: one finding per
-    /// place, naming the failing instance keys when the block is repeated.
-    pub fn each_instance(
-        &self,
-        resource: &Resource,
-        check: impl Fn(&RuleContext) -> Vec<Finding>,
-    ) -> Vec<Finding> {
-        let instances = match self.instances(resource) {
-            Instances::Known(list) => list,
-            Instances::Unknown(one) => vec![one],
-        };
-        let mut merged: Vec<(Finding, Vec<String>)> = Vec::new();
-        for instance in instances {
-            let cx = self.with_binds(instance.binds);
-            let full = format!(
-                "{}{}",
-                self.address(resource),
-                instance.key.as_deref().unwrap_or("")
-            );
-            for mut finding in check(&cx) {
-                let same = merged.iter_mut().find(|(f, _)| {
-                    f.rule == finding.rule
-                        && f.span == finding.span
-                        && f.file.path == finding.file.path
-                });
-                match same {
-                    Some((f, keys)) => {
-                        keys.extend(instance.key.clone());
-                        f.instances.push(full.clone());
-                    }
-                    None => {
-                        finding.instances = vec![full.clone()];
-                        merged.push((finding, instance.key.clone().into_iter().collect()))
-                    }
-                }
-            }
-        }
-        merged
-            .into_iter()
-            .map(|(mut finding, keys)| {
-                if !keys.is_empty() {
-                    finding.message =
-                        format!("{} (instances {})", finding.message, keys.join(", "));
-                }
-                finding
-            })
-            .collect()
+    /// The value of an option of `meta`: configured, else its default.
+    pub fn get(&self, meta: &RuleMeta, option: &str) -> Option<OptionValue> {
+        let declared = meta.options.iter().find(|o| o.name == option)?;
+        Some(
+            self.values
+                .get(&(meta.id, declared.name))
+                .copied()
+                .unwrap_or_else(|| declared.kind.default_value()),
+        )
     }
+}
 
-    /// The nested blocks `ident` of `body`, with `dynamic "ident"` blocks expanded: each
-    /// `content` block comes with its iterator bound. `None` when a dynamic block's
-    /// `for_each` is unknown (the blocks cannot be known).
-    pub fn expand_blocks<'b>(
-        &self,
-        body: &'b Body,
-        ident: &str,
-    ) -> Option<Vec<(&'b Block, Bindings)>> {
-        let mut out: Vec<(&'b Block, Bindings)> = body
-            .blocks
-            .iter()
-            .filter(|b| b.ident == ident)
-            .map(|b| (b, self.binds.clone()))
-            .collect();
-        for dynamic in body
-            .blocks
-            .iter()
-            .filter(|d| d.ident == "dynamic" && d.label(0) == Some(ident))
-        {
-            let iterator = dynamic
-                .body
-                .attribute("iterator")
-                .and_then(|a| match &a.expr.kind {
-                    crate::syntax::ExprKind::Variable(name) => Some(name.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| ident.to_string());
-            let Some(content) = dynamic.body.blocks.iter().find(|b| b.ident == "content") else {
-                continue;
-            };
-            let for_each = dynamic.body.attribute("for_each")?;
-            let value = self.eval(&for_each.expr);
-            let pairs: Vec<(Value, Value)> = match value.kind {
-                ValueKind::List(items) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        // Sets are keyed by their value, lists by position.
-                        let key = match &v.kind {
-                            ValueKind::String(_) => v.clone(),
-                            _ => Value::new(ValueKind::Number(i as f64)),
-                        };
-                        (key, v)
-                    })
-                    .collect(),
-                ValueKind::Object(items) => items
-                    .into_iter()
-                    .map(|(k, v)| (Value::new(ValueKind::String(k)), v))
-                    .collect(),
-                _ => return None,
-            };
-            for (key, value) in pairs {
-                let mut binds = self.binds.clone();
-                binds.push((
-                    iterator.clone(),
-                    Value::new(ValueKind::Object(vec![
-                        ("key".to_string(), key),
-                        ("value".to_string(), value),
-                    ])),
-                ));
-                out.push((content, binds));
-            }
-        }
-        Some(out)
-    }
+/// Every rule's facts: the checking rules, then the meta rules, in id order.
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(META_RULES.iter().copied())
+        .collect();
+    metas.sort_by_key(|m| m.id);
+    metas.into_iter()
+}
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    all().find(|m| m.id == id)
+}
+
+/// True for the rules whose findings come from the policy pass.
+pub fn is_meta_rule(id: &str) -> bool {
+    META_RULES.iter().any(|m| m.id == id)
+}
+
+/// Rules that have a peer id (any tool, compared without regard to case) equal to `id`.
+pub fn with_peer_id(id: &str, tools: &[Peer]) -> Vec<&'static RuleMeta> {
+    all()
+        .filter(|m| {
+            m.peer_ids
+                .iter()
+                .any(|p| tools.contains(&p.tool) && p.id.eq_ignore_ascii_case(id))
+        })
+        .collect()
+}
+
+/// Strings a byte search looks for to decide whether a module can matter to any rule.
+pub fn prefilter_needles() -> Vec<&'static str> {
+    let mut needles: Vec<&'static str> = RULES
+        .iter()
+        .flat_map(|r| {
+            let m = r.meta();
+            m.resource_types.iter().chain(m.module_sources).copied()
+        })
+        .collect();
+    needles.sort_unstable();
+    needles.dedup();
+    needles
 }

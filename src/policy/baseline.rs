@@ -23,9 +23,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::canonical;
-use crate::finding::{Finding, Suppression, SuppressionKind};
-use crate::lint::LintOutput;
+use crate::finding::{Finding, LintOutput, Suppression, SuppressionKind};
+use crate::paths::canonical;
 
 pub const DEFAULT_FILE: &str = ".kmslint-baseline.json";
 const VERSION: u32 = 1;
@@ -138,7 +137,7 @@ impl Baseline {
             paths.iter().map(|p| (canonical(p), p.is_dir())).collect();
         left.iter()
             .filter(|(k, _)| {
-                let file = crate::discover::normalize(&self.dir.join(&k.file));
+                let file = crate::paths::normalize(&self.dir.join(&k.file));
                 scope.iter().any(|(p, is_dir)| {
                     if *is_dir {
                         file.starts_with(p)
@@ -221,7 +220,7 @@ mod tests {
         assert_eq!(r("/a/b/c.tf", "/a/x"), "../b/c.tf");
         assert_eq!(r("/a/c.tf", "/a"), "c.tf");
         assert_eq!(
-            crate::discover::normalize(Path::new("/a/x/../b/./c.tf")),
+            crate::paths::normalize(Path::new("/a/x/../b/./c.tf")),
             Path::new("/a/b/c.tf")
         );
     }

@@ -6,17 +6,17 @@
 //!   finding's line (a run of comment lines counts as directly above), at the end of that line,
 //!   or the same above the `resource` block header, which covers every finding in the block;
 //! - `kmslint:ignore-file RULE[,RULE] [exp:…] [-- reason]` anywhere in a file: the whole file;
-//! - the peers' syntax for the equivalent check (`kms-key-rotation-disabled` only):
-//!   `checkov:skip=CKV_AWS_7[:reason]` anywhere inside the resource block (as checkov reads
-//!   it), `tfsec:ignore:aws-kms-auto-rotate-keys` and `trivy:ignore:AVD-AWS-0065` (each with
-//!   an optional `:exp:YYYY-MM-DD`) placed like `kmslint:ignore`.
+//! - the peers' syntax for the checks a rule declares as equivalent (its
+//!   [`RuleMeta::peer_ids`]): `checkov:skip=ID[:reason]` anywhere inside the resource block (as
+//!   checkov reads it), `tfsec:ignore:ID` and `trivy:ignore:ID` (each with an optional
+//!   `:exp:YYYY-MM-DD`) placed like `kmslint:ignore`.
 //!
 //! An expiry date ends a suppression at the start of that day (UTC), as trivy and tfsec do.
 //! Suppressed findings stay in the output with [`Finding::suppression`] set.
 //!
-//! Problems with `kmslint:` comments are findings of two meta rules: [`INVALID_ID`] (an
-//! unknown rule, no rule, a bad date, an unknown `kmslint:` directive) and, on request,
-//! [`UNUSED_ID`] (a suppression that silenced nothing). The peers' comments are never reported:
+//! Problems with `kmslint:` comments are findings of two meta rules: `invalid-suppression`
+//! (an unknown rule, no rule, a bad date, an unknown `kmslint:` directive) and, on request,
+//! `unused-suppression` (a suppression that silenced nothing). The peers' comments are never reported:
 //! they are written for other tools.
 //!
 //! Comments are only looked for in files that have findings (and, when unused suppressions
@@ -25,66 +25,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
-use crate::lint::LintOutput;
-use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta};
+use crate::finding::{sort_findings, Finding, LintOutput, Suppression, SuppressionKind};
+use crate::rules::{self, invalid_suppression, is_meta_rule, unused_suppression, Peer, RuleMeta};
 use crate::source::{FileRef, Span, Syntax};
-
-/// The meta rule for malformed suppression comments.
-pub const INVALID_ID: &str = "invalid-suppression";
-/// The meta rule for suppression comments that silence nothing (`--report-unused-ignores`).
-pub const UNUSED_ID: &str = "unused-suppression";
-
-/// The rule the peers' ids map to, and those ids (compared without regard to case).
-const PEER_RULE: &str = "kms-key-rotation-disabled";
-const CHECKOV_IDS: &[&str] = &["CKV_AWS_7"];
-const TFSEC_TRIVY_IDS: &[&str] = &["aws-kms-auto-rotate-keys", "AVD-AWS-0065", "AWS019"];
 
 /// Byte strings whose absence means a file has no suppression comment.
 const MARKERS: &[&str] = &["kmslint:", "tfsec:", "trivy:", "checkov:", "bridgecrew:"];
-
-static INVALID_META: RuleMeta = RuleMeta {
-    id: INVALID_ID,
-    summary: "A kmslint suppression comment that cannot work (unknown rule, bad date, typo)",
-    severity: Severity::Warning,
-    fix: FixAvailability::Never,
-    doc: include_str!("../rules/invalid-suppression.md"),
-    resource_types: &[],
-};
-
-static UNUSED_META: RuleMeta = RuleMeta {
-    id: UNUSED_ID,
-    summary: "A kmslint suppression comment that silences nothing (--report-unused-ignores)",
-    severity: Severity::Warning,
-    fix: FixAvailability::Never,
-    doc: include_str!("../rules/unused-suppression.md"),
-    resource_types: &[],
-};
-
-/// `invalid-suppression`: reported by the suppression pass, not by [`Rule::check`].
-pub struct InvalidSuppression;
-
-/// `unused-suppression`: reported by the suppression pass, not by [`Rule::check`].
-pub struct UnusedSuppression;
-
-impl Rule for InvalidSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &INVALID_META
-    }
-    fn check(&self, _: &RuleContext, _: &mut Vec<Finding>) {}
-}
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &UNUSED_META
-    }
-    fn check(&self, _: &RuleContext, _: &mut Vec<Finding>) {}
-}
-
-/// True for the rules whose findings come from this pass (they cannot be suppressed inline).
-pub fn is_meta_rule(id: &str) -> bool {
-    id == INVALID_ID || id == UNUSED_ID
-}
 
 // ---------------------------------------------------------------------------------------------
 // Dates
@@ -538,14 +484,14 @@ fn parse_kmslint(
             continue;
         }
         named += 1;
-        match crate::rules::RULES.iter().find(|r| r.meta().id == token) {
-            Some(rule) if is_meta_rule(rule.meta().id) => problems.push(Problem {
+        match rules::find(token) {
+            Some(rule) if is_meta_rule(rule.id) => problems.push(Problem {
                 span,
                 message: format!(
                     "`{token}` cannot be suppressed with a comment; disable it in .kmslint.toml instead"
                 ),
             }),
-            Some(rule) => d.rules.push((rule.meta().id, span)),
+            Some(rule) => d.rules.push((rule.id, span)),
             None => problems.push(Problem {
                 span,
                 message: format!(
@@ -559,8 +505,13 @@ fn parse_kmslint(
         problems.push(Problem {
             span: c.span.clone(),
             message: format!(
-                "`kmslint:{}` names no rule; write e.g. `kmslint:ignore kms-key-rotation-disabled -- reason`",
-                if scope == Scope::File { "ignore-file" } else { "ignore" }
+                "`kmslint:{}` names no rule; write e.g. `kmslint:ignore {} -- reason`",
+                if scope == Scope::File {
+                    "ignore-file"
+                } else {
+                    "ignore"
+                },
+                suppressible_ids().first().copied().unwrap_or("RULE")
             ),
         });
     }
@@ -569,9 +520,8 @@ fn parse_kmslint(
 }
 
 fn suppressible_ids() -> Vec<&'static str> {
-    crate::rules::RULES
-        .iter()
-        .map(|r| r.meta().id)
+    rules::all()
+        .map(|m| m.id)
         .filter(|id| !is_meta_rule(id))
         .collect()
 }
@@ -629,10 +579,14 @@ fn peer_directives(text: &str, c: &Comment, target: usize, out: &mut Vec<Directi
             let reason = rest[id_len..]
                 .strip_prefix(':')
                 .map_or(String::new(), |r| r.trim().to_string());
-            if CHECKOV_IDS.iter().any(|p| p.eq_ignore_ascii_case(id)) {
+            let matching = rules::with_peer_id(id, &[Peer::Checkov]);
+            if !matching.is_empty() {
                 let start = c.content.start + (content.len() - rest.len());
                 out.push(peer(
-                    vec![(PEER_RULE, start..start + id_len)],
+                    matching
+                        .iter()
+                        .map(|m| (m.id, start..start + id_len))
+                        .collect(),
                     Scope::Block,
                     reason,
                     None,
@@ -671,10 +625,14 @@ fn peer_directives(text: &str, c: &Comment, target: usize, out: &mut Vec<Directi
         let Some(id) = id.filter(|_| !with_params) else {
             continue;
         };
-        if TFSEC_TRIVY_IDS.iter().any(|p| p.eq_ignore_ascii_case(id)) {
+        let matching = rules::with_peer_id(id, &[Peer::Tfsec, Peer::Trivy]);
+        if !matching.is_empty() {
             let start = c.content.start + offset + (word.len() - word_trimmed.len());
             out.push(peer(
-                vec![(PEER_RULE, start..start + word_trimmed.len())],
+                matching
+                    .iter()
+                    .map(|m| (m.id, start..start + word_trimmed.len()))
+                    .collect(),
                 Scope::Line,
                 String::new(),
                 expires,
@@ -734,7 +692,12 @@ pub fn apply(out: &mut LintOutput, opts: &Options, enabled: &dyn Fn(&FileRef, &s
         let mut problems = Vec::new();
         let mut ds = directives(file, &mut problems);
         for p in problems {
-            meta.push(meta_finding(&INVALID_META, file, p.span, p.message));
+            meta.push(meta_finding(
+                &invalid_suppression::META,
+                file,
+                p.span,
+                p.message,
+            ));
         }
         if ds.is_empty() {
             continue;
@@ -786,7 +749,7 @@ pub fn apply(out: &mut LintOutput, opts: &Options, enabled: &dyn Fn(&FileRef, &s
                 for ((rule, span), used) in d.rules.iter().zip(&d.used) {
                     if !used && enabled(file, rule) {
                         meta.push(meta_finding(
-                            &UNUSED_META,
+                            &unused_suppression::META,
                             file,
                             span.clone(),
                             format!("unused suppression: no `{rule}` finding here to silence; remove it"),
@@ -817,18 +780,6 @@ fn meta_finding(meta: &'static RuleMeta, file: &FileRef, span: Span, message: St
         instances: Vec::new(),
         suppression: None,
     }
-}
-
-/// The order [`crate::lint::lint_paths`] produces: file, offset, rule, address.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.file.display, a.span.start, a.rule, &a.address).cmp(&(
-            &b.file.display,
-            b.span.start,
-            b.rule,
-            &b.address,
-        ))
-    });
 }
 
 #[cfg(test)]

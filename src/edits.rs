@@ -1,4 +1,5 @@
-//! Building text edits from syntax-tree spans, in either syntax, without reformatting.
+//! Building text edits from syntax-tree spans, in either syntax, without reformatting: what
+//! rules attach to findings as fixes. Applying them is [`crate::fix`].
 //!
 //! Every helper returns byte-range [`Edit`]s against the original text. They copy the
 //! indentation and newline style already in the file; the fixer re-parses the result before

@@ -1,0 +1,275 @@
+//! The whole configuration being linted, as one model every rule queries.
+//!
+//! A [`Project`] is built the same way from HCL ([`build`]: the root module plus every module
+//! instance reached through local, downloaded or known registry calls, per `count` /
+//! `for_each` instance) and from a plan ([`from_plan`]: resources grouped by their
+//! `module_address`). It holds:
+//!
+//! - module instances ([`ModuleInstance`]): an address (`module.a["x"]`), the module's
+//!   declarations ([`Module`]) and the evaluation scope of that instance (its inputs);
+//! - resource instances ([`ResourceInstance`]): address, module instance, the block that
+//!   defines it and the names bound for the instance (`count`, `each`), so any attribute can be
+//!   evaluated ([`Node::value`]: known, unknown or absent);
+//! - module call instances ([`CallInstance`]), followed into the child or not (a registry
+//!   module that was not downloaded is judged by its arguments);
+//! - a reference index ([`references::ReferenceIndex`]): which resources refer to which,
+//!   through which attribute, at which span, through locals and module inputs and outputs.
+//!
+//! Terraform's repetition semantics (`count`, `for_each`, OpenTofu's `lifecycle { enabled }`,
+//! `dynamic` blocks) live in [`instances`]. Nothing here knows about rules or output.
+
+pub mod build;
+pub mod from_plan;
+pub mod instances;
+pub mod references;
+pub mod sources;
+
+use std::path::PathBuf;
+
+use crate::eval::{Bindings, Scope, Value};
+use crate::model::{Module, ModuleCall, Resource, ResourceMode};
+use crate::plan::PlanChange;
+use crate::source::FileRef;
+use crate::syntax::{Attribute, Block, Body, Expr};
+
+pub use references::{Reference, ReferenceIndex};
+
+/// Index of a module instance in [`Project::modules`]; the root is 0.
+pub type ModuleId = usize;
+/// Index of a resource instance in [`Project::resources`].
+pub type ResourceId = usize;
+/// Index of a module call instance in [`Project::calls`].
+pub type CallId = usize;
+
+/// The root module instance.
+pub const ROOT: ModuleId = 0;
+
+/// What the project was built from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Configuration files; the root module's directory.
+    Hcl { root: PathBuf },
+    /// A plan file; `root` is the directory of the configuration it was made from.
+    Plan { file: FileRef, root: PathBuf },
+}
+
+/// The configuration being linted.
+pub struct Project<'a> {
+    pub input: Input,
+    pub modules: Vec<ModuleInstance<'a>>,
+    pub resources: Vec<ResourceInstance<'a>>,
+    pub calls: Vec<CallInstance<'a>>,
+    /// Every change of a plan (deletions included); empty for HCL.
+    pub changes: Vec<&'a PlanChange>,
+    pub references: ReferenceIndex,
+    /// Things the builder could not follow, for the pipeline to report (e.g. a call chain
+    /// deeper than the limit).
+    pub notes: Vec<Note>,
+}
+
+/// Something the model could not represent faithfully, with where it happened.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub file: FileRef,
+    pub span: crate::source::Span,
+    pub message: String,
+}
+
+/// One instance of a module: the root, or one instance of a `module` call.
+pub struct ModuleInstance<'a> {
+    /// `""` for the root, else e.g. `module.a["x"].module.b`.
+    pub address: String,
+    pub parent: Option<ModuleId>,
+    /// The call instance that created it (configuration only: a plan has no call blocks).
+    pub call: Option<CallId>,
+    /// The instance key of the call that created it (`[0]`, `["a"]`).
+    pub key: Option<String>,
+    /// Call names from the root (`["a", "b"]`), instance keys dropped.
+    pub path: Vec<String>,
+    pub module: &'a Module,
+    /// Evaluates expressions of this instance (its variables have this instance's inputs).
+    pub scope: Scope<'a>,
+    /// The module's code is under `.terraform/` (downloaded by `terraform init`).
+    pub downloaded: bool,
+}
+
+impl ModuleInstance<'_> {
+    /// The address prefix of things inside it: `""` or `module.a["x"].`.
+    pub fn prefix(&self) -> String {
+        if self.address.is_empty() {
+            String::new()
+        } else {
+            format!("{}.", self.address)
+        }
+    }
+}
+
+/// One instance of a `module` block.
+pub struct CallInstance<'a> {
+    /// The module instance the block is written in.
+    pub module: ModuleId,
+    pub call: &'a ModuleCall,
+    /// `[0]`, `["a"]`, or `None` without repetition.
+    pub key: Option<String>,
+    /// `count` / `each` for this instance.
+    pub binds: Bindings,
+    /// Full address, e.g. `module.a["x"]`.
+    pub address: String,
+    /// The child module instance when its code was read; `None` for a registry or git
+    /// module that is not downloaded, or a source that cannot be read.
+    pub child: Option<ModuleId>,
+}
+
+/// One instance of a resource (or data source).
+pub struct ResourceInstance<'a> {
+    pub module: ModuleId,
+    /// The block that defines it: the configuration block, or for a plan the planned values
+    /// lowered into a block (spans into the plan file).
+    pub resource: &'a Resource,
+    /// `[0]`, `["a"]`, or `None` without repetition (or for the stand-in instance of a block
+    /// whose repetition is unknown).
+    pub key: Option<String>,
+    pub binds: Bindings,
+    /// Full address, e.g. `module.a.aws_kms_key.k["x"]`.
+    pub address: String,
+    /// The address findings about it carry: in configuration, the block's address (the
+    /// instances failing at one place are merged into one finding that names them); in a
+    /// plan, the instance's own address (each instance is a resource of its own there).
+    pub reported_as: String,
+    /// For a plan resource: its configuration block, when the configuration is on disk.
+    pub source: Option<&'a Resource>,
+    /// For a plan resource: its planned change.
+    pub change: Option<&'a PlanChange>,
+    /// The block's `count`/`for_each` could not be evaluated: this one instance stands for
+    /// all of them, with `count`/`each` unknown.
+    pub unknown_repetition: bool,
+}
+
+impl ResourceInstance<'_> {
+    pub fn type_name(&self) -> &str {
+        &self.resource.type_name
+    }
+
+    pub fn is_managed(&self) -> bool {
+        self.resource.mode == ResourceMode::Managed
+    }
+
+    /// The file an attribute's span points into (an override file, or the block's file).
+    pub fn file_of(&self, attribute: &str) -> &FileRef {
+        self.resource.file_of(attribute)
+    }
+
+    pub fn block(&self) -> &Block {
+        &self.resource.block
+    }
+}
+
+impl<'a> Project<'a> {
+    pub fn is_plan(&self) -> bool {
+        matches!(self.input, Input::Plan { .. })
+    }
+
+    /// Managed resource instances of a type, in module order then source order.
+    pub fn resources_of_type<'p>(
+        &'p self,
+        type_name: &'p str,
+    ) -> impl Iterator<Item = (ResourceId, &'p ResourceInstance<'a>)> + 'p {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.is_managed() && r.type_name() == type_name)
+    }
+
+    /// Module call instances whose module code was not read (judged by their arguments).
+    pub fn unfollowed_calls(&self) -> impl Iterator<Item = (CallId, &CallInstance<'a>)> {
+        self.calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.child.is_none())
+    }
+
+    pub fn module(&self, id: ModuleId) -> &ModuleInstance<'a> {
+        &self.modules[id]
+    }
+
+    /// The attribute body of a resource instance, ready to evaluate.
+    pub fn node<'p>(&'p self, id: ResourceId) -> Node<'p, 'a> {
+        let r = &self.resources[id];
+        Node {
+            project: self,
+            module: r.module,
+            body: &r.resource.block.body,
+            binds: r.binds.clone(),
+        }
+    }
+
+    /// The body of a module call instance (its arguments), ready to evaluate.
+    pub fn call_node<'p>(&'p self, id: CallId) -> Node<'p, 'a> {
+        let c = &self.calls[id];
+        Node {
+            project: self,
+            module: c.module,
+            body: &c.call.block.body,
+            binds: c.binds.clone(),
+        }
+    }
+}
+
+/// A body (a resource's, a nested block's, a module call's) in the context of one
+/// instance: attributes can be read, evaluated and nested blocks expanded.
+#[derive(Clone)]
+pub struct Node<'p, 'a> {
+    pub project: &'p Project<'a>,
+    pub module: ModuleId,
+    pub body: &'p Body,
+    pub binds: Bindings,
+}
+
+impl<'p, 'a> Node<'p, 'a> {
+    fn scope(&self) -> &'p Scope<'a> {
+        &self.project.modules[self.module].scope
+    }
+
+    /// The attribute as written, or `None`.
+    pub fn attribute(&self, name: &str) -> Option<&'p Attribute> {
+        self.body.attribute(name)
+    }
+
+    /// Evaluates an expression for this instance; errors are unknown.
+    pub fn eval(&self, expr: &Expr) -> Value {
+        instances::eval(self.scope(), &self.binds, expr)
+    }
+
+    /// The value of an attribute, or `None` when it is not written.
+    pub fn value(&self, name: &str) -> Option<Value> {
+        self.attribute(name).map(|a| self.eval(&a.expr))
+    }
+
+    /// The value of a bool attribute: `Some(b)` when known, `None` when absent, unknown or
+    /// not a bool.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.value(name).and_then(|v| v.to_bool().ok().flatten())
+    }
+
+    /// The nested blocks `ident`, with `dynamic "ident"` blocks expanded (each `content`
+    /// block with its iterator bound). `None` when a dynamic block's `for_each` is unknown.
+    pub fn blocks(&self, ident: &str) -> Option<Vec<(&'p Block, Node<'p, 'a>)>> {
+        let expanded = instances::expand_blocks(self.scope(), &self.binds, self.body, ident)?;
+        Some(
+            expanded
+                .into_iter()
+                .map(|(block, binds)| {
+                    (
+                        block,
+                        Node {
+                            project: self.project,
+                            module: self.module,
+                            body: &block.body,
+                            binds,
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+}

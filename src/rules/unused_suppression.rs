@@ -1,0 +1,21 @@
+//! `unused-suppression`: a kmslint suppression comment that silences nothing (reported with
+//! `--report-unused-ignores`). Reported by the suppression pass (`crate::policy::suppress`);
+//! this file holds the rule's facts.
+
+use super::{FixAvailability, RuleMeta};
+use crate::finding::Severity;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "unused-suppression",
+    summary: "A kmslint suppression comment that silences nothing (--report-unused-ignores)",
+    severity: Severity::Warning,
+    default_enabled: true,
+    fix: FixAvailability::Never,
+    doc: include_str!("../../rules/unused-suppression.md"),
+    resource_types: &[],
+    module_sources: &[],
+    peer_ids: &[],
+    // About kmslint's own input, not a security finding: shown as a problem, not an alert.
+    security_severity: None,
+    options: &[],
+};
