@@ -160,7 +160,7 @@ impl Config {
                     toml::Value::Boolean(b) => Some(OptionValue::Bool(*b)),
                     _ => None,
                 };
-                match parsed.map(|v| declared.check(v)) {
+                match parsed.map(|v| declared.validate(v)) {
                     Some(Ok(v)) => options.set(meta.id, declared.name, v),
                     Some(Err(message)) => return Err(error(Some(value.span()), message)),
                     None => {

@@ -185,30 +185,45 @@ fn lint_plan(
     options: &LintOptions,
     loader: &Loader,
 ) -> (Vec<Finding>, Vec<LintError>, usize) {
+    let plan = match read_plan(path, cwd) {
+        Ok(Some(plan)) => plan,
+        Ok(None) => return (Vec::new(), Vec::new(), 0),
+        Err((e, files)) => return (Vec::new(), vec![e], files),
+    };
+    let root = plan_root(path, options.source.as_deref());
+    let rule_options = options.options_for(&root);
+    let findings = with_plan(&plan, &root, loader, |project, root_module| {
+        let findings = locate::merge_instances(run_rules(project, &rule_options));
+        let mut configuration = || match root_module {
+            Some(module) => check_root(&root, module, loader, &rule_options),
+            None => Vec::new(),
+        };
+        locate::plan_to_source(findings, project, &mut configuration)
+    });
+    (findings, Vec::new(), 1)
+}
+
+/// Reads and decodes a plan file. `Ok(None)` for JSON that is not a plan; errors come with
+/// the number of files they count as (0 when unreadable).
+fn read_plan(path: &Path, cwd: &Path) -> Result<Option<crate::plan::Plan>, (LintError, usize)> {
     let display = display_path(path, cwd);
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let error = LintError {
-                path: display,
-                message: format!("cannot read file: {e}"),
-                location: None,
-            };
-            return (Vec::new(), vec![error], 0);
-        }
-    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        let error = LintError {
+            path: display.clone(),
+            message: format!("cannot read file: {e}"),
+            location: None,
+        };
+        (error, 0)
+    })?;
     let utf16 = matches!(bytes.get(..2), Some([0xFF, 0xFE] | [0xFE, 0xFF]));
-    let text = match crate::plan::decode(bytes) {
-        Ok(text) => text,
-        Err(message) => {
-            let error = LintError {
-                path: display,
-                message,
-                location: None,
-            };
-            return (Vec::new(), vec![error], 1);
-        }
-    };
+    let text = crate::plan::decode(bytes).map_err(|message| {
+        let error = LintError {
+            path: display.clone(),
+            message,
+            location: None,
+        };
+        (error, 1)
+    })?;
     let mut source = SourceFile::new(
         path.to_path_buf(),
         display,
@@ -217,42 +232,76 @@ fn lint_plan(
     );
     source.stored_as_utf16 = utf16;
     let file: FileRef = Arc::new(source);
-    let plan = match crate::plan::load(&file) {
-        Ok(Some(plan)) => plan,
-        Ok(None) => return (Vec::new(), Vec::new(), 0),
-        Err(e) => return (Vec::new(), vec![e], 1),
-    };
-    let root = options
-        .source
-        .clone()
+    crate::plan::load(&file).map_err(|e| (e, 1))
+}
+
+/// The configuration directory of a plan: `--source`, else the plan's own directory.
+fn plan_root(path: &Path, source: Option<&Path>) -> PathBuf {
+    source
+        .map(Path::to_path_buf)
         .unwrap_or_else(|| match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
-        });
-    let has_config = discover::module_files(&root)
+        })
+}
+
+/// Builds a plan's project (with its configuration when `root` holds one) and calls `f`
+/// with it and the configuration's root module.
+fn with_plan<R>(
+    plan: &crate::plan::Plan,
+    root: &Path,
+    loader: &Loader,
+    f: impl FnOnce(&Project, Option<&Module>) -> R,
+) -> R {
+    let has_config = discover::module_files(root)
         .unwrap_or_default()
         .iter()
         .any(|p| {
             p.file_name()
                 .is_some_and(|n| file_role(&n.to_string_lossy()) == FileRole::Config)
         });
-    let root_module = has_config.then(|| loader.module(&root)).flatten();
+    let root_module = has_config.then(|| loader.module(root)).flatten();
     let set = root_module
         .as_ref()
-        .map(|m| ModuleSet::collect(&root, m, loader));
+        .map(|m| ModuleSet::collect(root, m, loader));
     let config = root_module
         .as_deref()
         .zip(set.as_ref())
         .map(|(root, modules)| Configuration { root, modules });
-    let rule_options = options.options_for(&root);
-    let project = project::from_plan::build(&plan, &root, config, loader);
-    let findings = locate::merge_instances(run_rules(&project, &rule_options));
-    let mut configuration = || match &root_module {
-        Some(module) => check_root(&root, module, loader, &rule_options),
-        None => Vec::new(),
+    let project = project::from_plan::build(plan, root, config, loader);
+    f(&project, root_module.as_deref())
+}
+
+/// Builds the project of the root module in `dir` (its files read from disk) and calls `f`
+/// with it; `None` when the directory has no configuration files. For tests and tools that
+/// query the model.
+pub fn with_project<R>(dir: &Path, f: impl FnOnce(&Project) -> R) -> Option<R> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let overlay = Overlay::new();
+    let load = |d: &Path| load_module(d, &cwd, &overlay);
+    let loader = Loader::new(&load);
+    let module = loader.module(dir)?;
+    let set = ModuleSet::collect(dir, &module, &loader);
+    let project = project::build::build(dir, &module, &set, &loader);
+    Some(f(&project))
+}
+
+/// Builds the project of a plan file (with the configuration in `source`, default the
+/// plan's directory) and calls `f` with it; `Ok(None)` for JSON that is not a plan.
+pub fn with_plan_project<R>(
+    plan: &Path,
+    source: Option<&Path>,
+    f: impl FnOnce(&Project) -> R,
+) -> Result<Option<R>, LintError> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let Some(parsed) = read_plan(plan, &cwd).map_err(|(e, _)| e)? else {
+        return Ok(None);
     };
-    let findings = locate::plan_to_source(findings, &project, &mut configuration);
-    (findings, Vec::new(), 1)
+    let overlay = Overlay::new();
+    let load = |d: &Path| load_module(d, &cwd, &overlay);
+    let loader = Loader::new(&load);
+    let root = plan_root(plan, source);
+    Ok(Some(with_plan(&parsed, &root, &loader, |p, _| f(p))))
 }
 
 /// Reads, parses and checks one module; returns its reported findings, its errors and the

@@ -17,7 +17,7 @@ use crate::finding::{Finding, Related};
 use crate::paths::{is_downloaded, normalize};
 use crate::project::{Project, ResourceInstance};
 use crate::source::{FileRef, Span};
-use crate::syntax::{Body, ExprKind};
+use crate::syntax::ExprKind;
 
 /// Merges findings of several instances of one block at one place into the first one,
 /// whose message then names the failing instance keys (`(instances [0], ["b"])`).
@@ -171,15 +171,14 @@ fn source_span(
     };
     let first = path.split('.').next().unwrap_or(path);
     let file = source.file_of(first).clone();
-    let Some(attribute) = attribute_at(&source.block.body, path) else {
+    let Some(attribute) = source.block.body.attribute_at(path) else {
         return header;
     };
     // The finding points at one element of a list in the plan: find the same value in the
     // configuration's list.
-    if let (Some(planned_attr), ExprKind::Array(items)) = (
-        attribute_at(&planned.block.body, path),
-        &attribute.expr.kind,
-    ) {
+    if let (Some(planned_attr), ExprKind::Array(items)) =
+        (planned.block.body.attribute_at(path), &attribute.expr.kind)
+    {
         if let ExprKind::Array(planned_items) = &planned_attr.expr.kind {
             let element = planned_items
                 .iter()
@@ -199,30 +198,6 @@ fn source_span(
         }
     }
     (file, attribute.span.clone())
-}
-
-/// The attribute at a dotted path through nested (and `dynamic`) blocks.
-fn attribute_at<'b>(body: &'b Body, path: &str) -> Option<&'b crate::syntax::Attribute> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let (last, blocks) = parts.split_last()?;
-    let mut body = body;
-    for ident in blocks {
-        let block = body
-            .blocks
-            .iter()
-            .find(|b| b.ident == *ident || (b.ident == "dynamic" && b.label(0) == Some(ident)))?;
-        body = if block.ident == "dynamic" {
-            &block
-                .body
-                .blocks
-                .iter()
-                .find(|b| b.ident == "content")?
-                .body
-        } else {
-            &block.body
-        };
-    }
-    body.attribute(last)
 }
 
 /// One finding per rule and place: a child module linted on its own and through a call,

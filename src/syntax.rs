@@ -19,6 +19,31 @@ impl Body {
         self.attributes.iter().rev().find(|a| a.name == name)
     }
 
+    /// The attribute at a dotted path through nested blocks (`a.b.c`: attribute `c` of the
+    /// first `b` block in the first `a` block); a `dynamic "b"` block counts as a `b`
+    /// block, its `content` as the body.
+    pub fn attribute_at(&self, path: &str) -> Option<&Attribute> {
+        let parts: Vec<&str> = path.split('.').collect();
+        let (last, blocks) = parts.split_last()?;
+        let mut body = self;
+        for ident in blocks {
+            let block = body.blocks.iter().find(|b| {
+                b.ident == *ident || (b.ident == "dynamic" && b.label(0) == Some(ident))
+            })?;
+            body = if block.ident == "dynamic" {
+                &block
+                    .body
+                    .blocks
+                    .iter()
+                    .find(|b| b.ident == "content")?
+                    .body
+            } else {
+                &block.body
+            };
+        }
+        body.attribute(last)
+    }
+
     pub fn blocks_named<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.blocks.iter().filter(move |b| b.ident == ident)
     }

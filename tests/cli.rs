@@ -1989,12 +1989,15 @@ fn discovery_reports_a_directory_reached_through_a_symlink_once() {
 
 #[test]
 fn every_fixture_is_tested() {
-    // Fixtures are tested here, in tests/policy.rs (suppress-*, config-*, baseline-*) and in
-    // tests/semantics.rs (plan-*, module-*, repeat-*, …).
+    // Fixtures are tested here, in tests/policy.rs (suppress-*, config-*, baseline-*), in
+    // tests/semantics.rs (plan-*, module-*, repeat-*, …), tests/project.rs and tests/rules.rs
+    // (`fixtures/rules/<rule-id>/`).
     let source = concat!(
         include_str!("cli.rs"),
         include_str!("policy.rs"),
-        include_str!("semantics.rs")
+        include_str!("semantics.rs"),
+        include_str!("project.rs"),
+        include_str!("rules.rs")
     );
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {

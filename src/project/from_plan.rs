@@ -14,10 +14,8 @@ use super::references::{key_suffix, target_of, targets_in, Definitions, Part, Ta
 use super::sources::{Loader, ModuleSet};
 use super::{Input, ModuleId, ModuleInstance, Project, ResourceInstance};
 use crate::eval::{Scope, ValueKind};
-use crate::model::{Module, Resource};
+use crate::model::Module;
 use crate::plan::{Plan, RefString};
-use crate::source::Span;
-use crate::syntax::Body;
 
 /// The configuration a plan was made from, when it is on disk.
 pub struct Configuration<'a> {
@@ -94,19 +92,29 @@ pub fn build<'a>(
             continue;
         };
         for refs in attributes {
-            // Where the reference is written: the attribute in the configuration when it is on
-            // disk, else the reference string in the plan.
+            // Where the reference is written: in the configuration when it is on disk (the
+            // same traversal, else the attribute), else the reference string in the plan.
             let in_source = r.source.and_then(|s| {
-                attribute_span(s, &refs.attribute)
-                    .map(|span| (s.file_of(first(&refs.attribute)).clone(), span))
+                let attribute = s.block.body.attribute_at(&refs.attribute)?;
+                Some((s.file_of(first(&refs.attribute)).clone(), attribute))
             });
             for reference in &refs.references {
                 let Some(target) = parse_reference(&reference.text) else {
                     continue;
                 };
-                let (file, span) = in_source
-                    .clone()
-                    .unwrap_or_else(|| (plan.file.clone(), reference.span.clone()));
+                let (file, span) = match &in_source {
+                    Some((file, attribute)) => {
+                        let traversal = targets_in(&attribute.expr, &|_| None)
+                            .into_iter()
+                            .find(|(t, _)| *t == target)
+                            .map(|(_, span)| span);
+                        (
+                            file.clone(),
+                            traversal.unwrap_or_else(|| attribute.span.clone()),
+                        )
+                    }
+                    None => (plan.file.clone(), reference.span.clone()),
+                };
                 written.push((id, refs.attribute.clone(), file, span, target));
             }
         }
@@ -300,31 +308,6 @@ fn module_dir(
 
 fn first(path: &str) -> &str {
     path.split('.').next().unwrap_or(path)
-}
-
-/// The span of the attribute at a dotted path in a configuration block (through nested and
-/// `dynamic` blocks), if it is written there.
-pub fn attribute_span(resource: &Resource, path: &str) -> Option<Span> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let (last, blocks) = parts.split_last()?;
-    let mut body: &Body = &resource.block.body;
-    for ident in blocks {
-        let block = body
-            .blocks
-            .iter()
-            .find(|b| b.ident == *ident || (b.ident == "dynamic" && b.label(0) == Some(ident)))?;
-        body = if block.ident == "dynamic" {
-            &block
-                .body
-                .blocks
-                .iter()
-                .find(|b| b.ident == "content")?
-                .body
-        } else {
-            &block.body
-        };
-    }
-    body.attribute(last).map(|a| a.span.clone())
 }
 
 /// Definitions read from the plan's `configuration` section (locals from the configuration

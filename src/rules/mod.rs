@@ -155,7 +155,7 @@ pub enum OptionValue {
 
 impl RuleOption {
     /// Validates a configured value against the option's type and bounds.
-    pub fn check(&self, value: OptionValue) -> Result<OptionValue, String> {
+    pub fn validate(&self, value: OptionValue) -> Result<OptionValue, String> {
         match (self.kind, value) {
             (OptionKind::Integer { min, max, .. }, OptionValue::Integer(n))
                 if (min..=max).contains(&n) =>
