@@ -89,6 +89,9 @@ pub struct Finding {
     /// The attribute the finding is about, as a dotted path inside the resource
     /// (`enable_key_rotation`, `recording_group.resource_types`); `None` for the block itself.
     pub attribute: Option<String>,
+    /// The literal the attribute should have (`true`), when the rule knows it: a finding
+    /// shown at a caller's argument that is written literally gets a fix there.
+    pub corrected_value: Option<String>,
     /// Full Terraform addresses of every resource (or module call) instance this finding
     /// stands for, e.g. `module.a["x"].aws_kms_key.k[1]`: findings of several instances at
     /// one place are merged into one, and this keeps which instances failed.

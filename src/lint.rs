@@ -4,7 +4,7 @@
 //! shown ([`locate`]). The policy pass (configuration, suppressions, baseline) runs after,
 //! on the [`LintOutput`] ([`crate::policy`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -119,15 +119,39 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
         })
         .collect();
     let interest = Interest::new(&prechecks, &cwd);
+    let walked_dirs: Vec<PathBuf> = discovery
+        .modules
+        .iter()
+        .filter(|spec| walked(spec))
+        .map(|spec| normalize(&spec.dir))
+        .collect();
+    let explicit: HashSet<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| normalize(p))
+        .collect();
+    let roots = select_roots(&walked_dirs, &explicit, &|dir| {
+        prechecks.get(dir).map_or(&[][..], |p| p.children())
+    });
     let results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
         .modules
         .par_iter()
         .map(|spec| {
             if walked(spec) {
-                if let Some(pre) = prechecks.get(&normalize(&spec.dir)) {
-                    if !interest.is_interesting(&normalize(&spec.dir)) {
+                let dir = normalize(&spec.dir);
+                if let Some(pre) = prechecks.get(&dir) {
+                    if !interest.is_interesting(&dir) {
                         return (Vec::new(), pre.errors.clone(), spec.files.len());
                     }
+                }
+                if !roots.contains(&dir) {
+                    // Checked through its callers; its own read and parse errors are reported
+                    // here, once.
+                    let errors = loader
+                        .module(&spec.dir)
+                        .map(|m| m.errors.clone())
+                        .unwrap_or_default();
+                    return (Vec::new(), errors, spec.files.len());
                 }
             }
             lint_module(spec, &cwd, overlay, &loader, options)
@@ -154,6 +178,50 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
     out
 }
 
+/// Which walked directories are checked as root modules (tflint's model, with local calls
+/// followed): a directory that another walked directory calls through a local `source` is
+/// checked through its callers, with their arguments, not also alone with its defaults; a
+/// directory nothing calls is a root; a directory named on the command line is always a
+/// root. Directories that only call each other in a cycle, with no root above them, get
+/// their first one as a root, so nothing is left unchecked.
+fn select_roots<'c>(
+    dirs: &[PathBuf],
+    explicit: &HashSet<PathBuf>,
+    calls: &dyn Fn(&Path) -> &'c [PathBuf],
+) -> HashSet<PathBuf> {
+    let walked: HashSet<&PathBuf> = dirs.iter().collect();
+    let called: HashSet<&PathBuf> = dirs
+        .iter()
+        .flat_map(|d| calls(d).iter().filter(move |c| *c != d))
+        .filter(|c| walked.contains(c))
+        .collect();
+    let mut roots: HashSet<PathBuf> = dirs
+        .iter()
+        .filter(|d| explicit.contains(*d) || !called.contains(d))
+        .cloned()
+        .collect();
+    // Everything reachable from a root is checked through it.
+    let mut covered: HashSet<PathBuf> = HashSet::new();
+    let cover = |start: &PathBuf, covered: &mut HashSet<PathBuf>| {
+        let mut stack = vec![start.clone()];
+        while let Some(d) = stack.pop() {
+            if covered.insert(d.clone()) {
+                stack.extend(calls(&d).iter().filter(|c| walked.contains(c)).cloned());
+            }
+        }
+    };
+    for d in dirs.iter().filter(|d| roots.contains(*d)) {
+        cover(d, &mut covered);
+    }
+    for d in dirs {
+        if !covered.contains(d) {
+            roots.insert(d.clone());
+            cover(d, &mut covered);
+        }
+    }
+    roots
+}
+
 /// Runs every rule on a project: the one place rules are run.
 pub fn run_rules(project: &Project, options: &RuleOptions) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -174,7 +242,7 @@ pub fn check_root(
     let set = ModuleSet::collect(dir, module, loader);
     let project = project::build::build(dir, module, &set, loader);
     let findings = locate::merge_instances(run_rules(&project, options));
-    locate::point_at_callers(findings, dir)
+    locate::point_at_callers(findings, &project, dir)
 }
 
 /// Lints a plan file: its project is checked, and findings are shown in the configuration

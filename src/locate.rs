@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::finding::{Finding, Related};
+use crate::finding::{Finding, Fix, Related};
 use crate::paths::{is_downloaded, normalize};
 use crate::project::{Project, ResourceInstance};
 use crate::source::{FileRef, Span};
@@ -62,14 +62,91 @@ pub fn merge_instances(findings: Vec<Finding>) -> Vec<Finding> {
         .collect()
 }
 
-/// For findings inside a downloaded module: the first related location outside
-/// `.terraform/` (the caller's argument) becomes the primary one; findings with none are
-/// dropped. Nothing changes when the linted root is itself under `.terraform/`.
-pub fn point_at_callers(findings: Vec<Finding>, root: &Path) -> Vec<Finding> {
+/// A finding about an attribute whose value a module call passes in (`x = var.y`, with the
+/// caller writing `y = ...`) is shown at the caller's argument — the outermost one when
+/// the value goes through several calls — with the resource as a related location: each
+/// call that makes the resource fail gets a finding of its own, at its own line, and
+/// fixing one does not hide the others. When that argument is a literal and the rule knows
+/// the value it should have, the finding carries a fix there.
+///
+/// Findings inside a downloaded module (under `.terraform/`, which users do not edit) that
+/// are not caused by a caller are shown at their first related location outside it, or
+/// dropped. Nothing moves when the linted root is itself under `.terraform/`.
+pub fn point_at_callers(findings: Vec<Finding>, project: &Project, root: &Path) -> Vec<Finding> {
+    let by_address: HashMap<&str, &ResourceInstance> = project
+        .resources
+        .iter()
+        .map(|r| (r.address.as_str(), r))
+        .collect();
+    let moved = findings.into_iter().map(|f| {
+        let resource = f.instances.first().and_then(|a| by_address.get(a.as_str()));
+        match resource {
+            Some(r) => to_caller_argument(f, project, r),
+            None => f,
+        }
+    });
     if is_downloaded(root) {
-        return findings;
+        return moved.collect();
     }
-    findings.into_iter().filter_map(point_at_caller).collect()
+    moved.filter_map(point_at_caller).collect()
+}
+
+fn to_caller_argument(
+    mut finding: Finding,
+    project: &Project,
+    resource: &ResourceInstance,
+) -> Finding {
+    let Some(path) = finding.attribute.as_deref() else {
+        return finding;
+    };
+    let Some(attribute) = resource.resource.block.body.attribute_at(path) else {
+        return finding;
+    };
+    // Only a finding about the attribute itself moves (not one about part of its value).
+    if attribute.span != finding.span {
+        return finding;
+    }
+    let chain = project.arguments_passing(resource.module, &attribute.expr);
+    let Some(outermost) = chain.last() else {
+        return finding;
+    };
+    let call = &project.calls[outermost.call];
+    let argument = outermost.attribute;
+    // The outermost argument only forwards a variable its own caller does not pass: the value
+    // is a middle module's default, the same for every caller, so it stays where it is.
+    let forwards_default = argument
+        .expr
+        .as_reference()
+        .is_some_and(|(root, names)| root == "var" && names.len() == 1)
+        && project.modules[call.module].call.is_some();
+    if forwards_default {
+        return finding;
+    }
+    let shown = Related {
+        file: finding.file.clone(),
+        span: finding.span.clone(),
+        message: format!("`{}` gets the value here", resource.reported_as),
+    };
+    // A related location inside the argument (the literal it is written with) says nothing
+    // the primary location does not.
+    finding.related.retain(|r| {
+        !(r.file.path == outermost.file.path
+            && argument.span.start <= r.span.start
+            && r.span.end <= argument.span.end)
+    });
+    finding.related.insert(0, shown);
+    finding.fix = match &finding.corrected_value {
+        Some(value) if argument.expr.is_literal() => Some(Fix::safe(
+            format!("Set `{} = {value}`", argument.name),
+            crate::edits::replace_expr(&outermost.file, &argument.expr, value),
+        ))
+        .filter(|_| !is_downloaded(&outermost.file.path)),
+        _ => None,
+    };
+    finding.file = outermost.file.clone();
+    finding.span = argument.span.clone();
+    finding.resource_span = Some(call.call.block.span.clone());
+    finding
 }
 
 fn point_at_caller(mut finding: Finding) -> Option<Finding> {
@@ -98,8 +175,10 @@ fn point_at_caller(mut finding: Finding) -> Option<Finding> {
 
 /// Moves plan findings onto the configuration: at the attribute the finding is about when
 /// the configuration writes it, else at the block header, with a related location at the
-/// planned value. A resource of a downloaded module is shown where the configuration's own
-/// lint shows it (`configuration_findings`, computed on first need), or not at all.
+/// planned value. A resource of a called module is shown where the configuration's own lint
+/// shows the same finding (`configuration_findings`, computed on first need), so that a
+/// plan and its configuration agree on the caller's argument; one of a downloaded module
+/// that the configuration's lint does not find is not shown.
 pub fn plan_to_source(
     findings: Vec<Finding>,
     project: &Project,
@@ -131,7 +210,10 @@ pub fn plan_to_source(
             span: finding.span.clone(),
             message: format!("planned value in {plan_file}"),
         };
-        if is_downloaded(&source.file.path) {
+        // In a called module the configuration's own lint knows where the finding belongs
+        // (a caller's argument, through the call's instance); use its place.
+        let in_child = !project.modules[planned.module].path.is_empty();
+        if in_child {
             let hcl = hcl.get_or_insert_with(&mut *configuration_findings);
             let same = hcl.iter().find(|h| {
                 h.rule == finding.rule
@@ -142,10 +224,13 @@ pub fn plan_to_source(
                 finding.related.push(planned_value);
                 finding.file = h.file.clone();
                 finding.span = h.span.clone();
-                finding.resource_span = None;
+                finding.resource_span = h.resource_span.clone();
                 out.push(finding);
+                continue;
             }
-            continue;
+        }
+        if is_downloaded(&source.file.path) {
+            continue; // users do not edit `.terraform/`; nothing of theirs causes it
         }
         let (file, span) = source_span(planned.resource, source, &finding);
         finding.related.push(planned_value);

@@ -27,6 +27,13 @@ pub struct ModulePrecheck {
     pub errors: Vec<LintError>,
 }
 
+impl ModulePrecheck {
+    /// Directories of the module's local calls, normalized.
+    pub fn children(&self) -> &[PathBuf] {
+        &self.children
+    }
+}
+
 pub fn precheck_module(files: &[PathBuf], cwd: &Path) -> ModulePrecheck {
     let results: Vec<(bool, Vec<String>, Option<LintError>)> =
         files.par_iter().map(|p| precheck(p, cwd)).collect();

@@ -107,13 +107,20 @@ const REC: &str = "aws_config_configuration_recorder.main";
 const LOGS_ATTR: &str = "enable_key_rotation = var.environment == \"prod\"";
 const REC_TYPES: &str = "resource_types = [\"AWS::EC2::Volume\", \"AWS::RDS::DBInstance\"]";
 const TEAM_ATTR: &str = "enable_key_rotation = var.rotation";
+const TEAM_ARG: &str = "rotation = false";
 
 /// What the HCL linter reports for `plan-kms-and-config`.
 fn kac_hcl() -> Vec<Exp> {
     vec![
         key(LOGS, "main.tf", 8, 3, LOGS_ATTR).related("main.tf", 3, 13, "\"staging\""),
         recorder(REC, "main.tf", 34, 5, REC_TYPES).fixable(),
-        key(TEAM, "modules/keys/main.tf", 8, 3, TEAM_ATTR).related("main.tf", 25, 14, "false"),
+        // Caused by the caller's argument: shown there, with a fix, the key as related.
+        key(TEAM, "main.tf", 25, 3, TEAM_ARG).fixable().related(
+            "modules/keys/main.tf",
+            8,
+            3,
+            TEAM_ATTR,
+        ),
     ]
 }
 
@@ -130,7 +137,8 @@ fn kac_from_plan(plan_file: &str) -> Vec<Exp> {
     logs.related.push(value(LOGS, off));
     let mut rec = recorder(REC, "main.tf", 34, 5, REC_TYPES);
     rec.related.push(value(REC, types));
-    let mut team = key(TEAM, "modules/keys/main.tf", 8, 3, TEAM_ATTR);
+    let mut team =
+        key(TEAM, "main.tf", 25, 3, TEAM_ARG).related("modules/keys/main.tf", 8, 3, TEAM_ATTR);
     team.related.push(value(TEAM, off));
     vec![logs, rec, team]
 }
@@ -171,7 +179,7 @@ fn plan_findings_land_on_the_same_lines_as_the_hcl_linter() {
     let expected = vec![
         (RECORDER, REC, "main.tf", 34, 5),
         (ROTATION, LOGS, "main.tf", 8, 3),
-        (ROTATION, TEAM, "modules/keys/main.tf", 8, 3),
+        (ROTATION, TEAM, "main.tf", 25, 3),
     ];
     let expected: Vec<(String, String, String, u64, u64)> = expected
         .into_iter()
@@ -257,19 +265,18 @@ fn plan_with_source_dir_is_mapped_to_that_configuration() {
     );
     let mut expected = kac_from_plan("plan.json");
     for e in &mut expected {
-        // The related planned value is in the copy, which `base` does not hold.
-        e.related.clear();
+        // The related planned value (the last) is in the copy, which `base` does not hold.
+        e.related.pop();
     }
     let stripped: Value = {
         let mut r = report.clone();
         for f in r["findings"].as_array_mut().unwrap() {
-            let related = f["related"].as_array().unwrap();
-            assert_eq!(related.len(), 1, "{f:#}");
+            let related = f["related"].as_array_mut().unwrap();
+            let planned = related.pop().unwrap_or_else(|| panic!("no planned value"));
             assert_eq!(
-                resolve(tmp.path(), string(&related[0]["file"])),
+                resolve(tmp.path(), string(&planned["file"])),
                 resolve(tmp.path(), "plan.json")
             );
-            f["related"] = Value::Array(Vec::new());
         }
         r
     };
@@ -406,7 +413,7 @@ fn plan_in_utf16_with_source_dir_is_mapped_to_the_configuration() {
     let expected = vec![
         (RECORDER, REC, "main.tf", 34, 5),
         (ROTATION, LOGS, "main.tf", 8, 3),
-        (ROTATION, TEAM, "modules/keys/main.tf", 8, 3),
+        (ROTATION, TEAM, "main.tf", 25, 3),
     ];
     let expected: Vec<(String, String, String, u64, u64)> = expected
         .into_iter()
@@ -815,15 +822,37 @@ fn plan_module_instances_alone_are_located_inside_the_plan() {
 #[test]
 fn plan_module_instances_mapped_to_the_child_are_all_reported() {
     // Four module instances fail at the same child line (modules/key/main.tf:8). Mapped to the
-    // configuration they must not collapse into one finding that names only one of them.
+    // configuration they must not collapse into one finding that names only one of them: each
+    // is shown where the HCL linter shows it, at its caller's argument, except the one whose
+    // value is a middle module's default (the same for every caller), shown at the child.
     let report = check(&["fixtures/plan-modules/plan.json"]);
-    for f in findings(&report) {
-        assert_eq!(
-            relative(repo(), string(&f["file"]), &fixture("plan-modules")),
-            "modules/key/main.tf"
-        );
-        assert_eq!(start(&f["span"]), (8, 3));
-    }
+    let base = fixture("plan-modules");
+    let mut places: Vec<(String, String, (u64, u64))> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                string(&f["address"]).to_string(),
+                relative(repo(), string(&f["file"]), &base),
+                start(&f["span"]),
+            )
+        })
+        .collect();
+    places.sort();
+    let place = |a: &str, f: &str, at: (u64, u64)| (a.to_string(), f.to_string(), at);
+    assert_eq!(
+        places,
+        [
+            place("module.counted[0].aws_kms_key.this", "main.tf", (9, 3)),
+            place("module.each[\"b\"].aws_kms_key.this", "main.tf", (18, 3)),
+            place(
+                "module.nested.module.inner.aws_kms_key.this",
+                "modules/key/main.tf",
+                (8, 3)
+            ),
+            place("module.single.aws_kms_key.this", "main.tf", (3, 3)),
+        ],
+        "{report:#}"
+    );
     for (call, key) in MODULES_FAILING {
         assert!(
             names_instance(&report, ROTATION, call, key),
@@ -888,8 +917,18 @@ fn plan_with_override_files_lands_on_the_override_lines() {
 
 const DOWNLOADED: &str = "plan-module-downloaded";
 
+/// At the caller's argument, with a fix there (the caller's file is the user's own); the
+/// resource inside `.terraform/` is the related location.
 fn downloaded_hcl() -> Exp {
-    key("module.keys.aws_kms_key.this", "main.tf", 3, 25, "false").related(
+    key(
+        "module.keys.aws_kms_key.this",
+        "main.tf",
+        3,
+        3,
+        "enable_key_rotation = false",
+    )
+    .fixable()
+    .related(
         ".terraform/modules/keys/main.tf",
         9,
         3,
@@ -906,7 +945,7 @@ fn downloaded_module_finding_points_at_the_callers_argument() {
 #[test]
 fn plan_of_a_downloaded_module_lands_where_the_hcl_linter_reports() {
     // The HCL linter reports `module.keys.aws_kms_key.this` at the caller's argument
-    // (main.tf:3:25) and never inside `.terraform/`; the plan must agree.
+    // (main.tf:3:3) and never inside `.terraform/`; the plan must agree.
     let report = check(&["fixtures/plan-module-downloaded/plan.json"]);
     for f in findings(&report) {
         assert!(
@@ -923,7 +962,14 @@ fn plan_of_a_downloaded_module_lands_where_the_hcl_linter_reports() {
         "main.tf",
         "{this:#}"
     );
-    assert_span(repo(), string(&this["file"]), &this["span"], 3, 25, "false");
+    assert_span(
+        repo(),
+        string(&this["file"]),
+        &this["span"],
+        3,
+        3,
+        "enable_key_rotation = false",
+    );
     // And together they report it once.
     let both = check(&[
         "fixtures/plan-module-downloaded/main.tf",
@@ -948,15 +994,22 @@ fn local_module_call_binds_arguments_and_defaults() {
         &fixture("module-local"),
         &report,
         &[
-            // Only because of the caller's argument: the child attribute, related at the argument.
+            // Only because of the caller's argument: at the argument (with a fix there),
+            // related at the child's attribute.
             key(
                 "module.off.aws_kms_key.this",
+                "root/main.tf",
+                4,
+                3,
+                "rotation    = false",
+            )
+            .fixable()
+            .related(
                 "modules/rotating/main.tf",
                 13,
                 3,
                 "enable_key_rotation = var.rotation",
             )
-            .related("root/main.tf", 4, 17, "false")
             .says("argument `rotation` of module `off`"),
             // Not passed: the child's default.
             key(
@@ -994,16 +1047,25 @@ fn local_child_module_linted_on_its_own_uses_its_defaults() {
 
 #[test]
 fn local_module_paths_in_the_report_are_normalized() {
-    // `source = "../modules/rotating"` from `root/`: the report names the file by its plain
-    // path, not `fixtures/module-local/root/../modules/rotating/main.tf`.
+    // `source = "../modules/rotating"` from `root/`: the report names the files by their
+    // plain path, not `fixtures/module-local/root/../modules/rotating/main.tf`.
     let report = check(&["fixtures/module-local/root"]);
     let mut files = file_names(&report);
+    for f in findings(&report) {
+        files.extend(
+            arr(&f["related"])
+                .iter()
+                .map(|r| string(&r["file"]).to_string()),
+        );
+    }
     files.sort();
+    files.dedup();
     assert_eq!(
         files,
         [
             "fixtures/module-local/modules/rotating/main.tf",
-            "fixtures/module-local/modules/static/main.tf"
+            "fixtures/module-local/modules/static/main.tf",
+            "fixtures/module-local/root/main.tf"
         ],
         "{report:#}"
     );
@@ -1032,14 +1094,21 @@ fn nested_module_calls_two_deep_bind_the_root_argument() {
         repo(),
         &fixture("module-nested"),
         &report,
+        // At the root's argument, two calls up; the resource is the related location.
         &[key(
             "module.passed.module.inner.aws_kms_key.this",
+            "passed/main.tf",
+            3,
+            3,
+            "rotation = false",
+        )
+        .fixable()
+        .related(
             "modules/outer/inner/main.tf",
             8,
             3,
             "enable_key_rotation = var.rotation",
-        )
-        .related("passed/main.tf", 3, 14, "false")],
+        )],
     );
 }
 
@@ -1101,47 +1170,44 @@ fn module_count_and_for_each_bind_count_and_each() {
             .any(|f| string(&f["address"]).starts_with("module.zero")),
         "{report:#}"
     );
-    // The finding is at the child's attribute, with a related location inside the caller's
-    // `rotation` argument.
+    // The finding is at the caller's `rotation` argument, with the child's attribute as the
+    // related location.
     let base = fixture("module-repeat");
     for (call, child, argument_line, argument) in [
-        ("module.counted", "counted", 4, "count.index == 1"),
-        ("module.set", "set", 19, "each.key == \"x\""),
+        (
+            "module.counted",
+            "counted",
+            4,
+            "rotation = count.index == 1",
+        ),
+        ("module.set", "set", 19, "rotation = each.key == \"x\""),
     ] {
         let f = findings(&report)
             .iter()
             .find(|f| string(&f["address"]).starts_with(call))
             .unwrap();
-        assert_eq!(
-            relative(repo(), string(&f["file"]), &base),
-            format!("modules/{child}/main.tf")
-        );
+        assert_eq!(relative(repo(), string(&f["file"]), &base), "main.tf");
         assert_span(
             repo(),
             string(&f["file"]),
             &f["span"],
-            8,
+            argument_line,
             3,
-            "enable_key_rotation = var.rotation",
+            argument,
         );
         let related = arr(&f["related"]);
         assert_eq!(related.len(), 1, "{f:#}");
         assert_eq!(
             relative(repo(), string(&related[0]["file"]), &base),
-            "main.tf"
+            format!("modules/{child}/main.tf")
         );
-        let (line, column) = start(&related[0]["span"]);
-        assert_eq!(line, argument_line, "{f:#}");
-        let text = covered(repo(), string(&related[0]["file"]), &related[0]["span"]);
-        let line_text = read(&base.join("main.tf"))
-            .lines()
-            .nth(argument_line as usize - 1)
-            .unwrap()
-            .to_string();
-        let arg_col = line_text.find(argument).unwrap() as u64 + 1;
-        assert!(
-            column >= arg_col && column as usize + text.len() <= arg_col as usize + argument.len(),
-            "{call}: related `{text}` is not inside `{argument}`: {f:#}"
+        assert_span(
+            repo(),
+            string(&related[0]["file"]),
+            &related[0]["span"],
+            8,
+            3,
+            "enable_key_rotation = var.rotation",
         );
     }
 }
@@ -1149,25 +1215,27 @@ fn module_count_and_for_each_bind_count_and_each() {
 #[test]
 fn module_for_each_value_finding_has_the_callers_argument_as_related() {
     // `rotation = each.value` (module.mapped["b"]): the finding exists only because of the
-    // caller, so it must carry a related location in the caller's `module "mapped"` block
-    // (lines 7-14 of main.tf); today it has none, and its message advises changing the child.
+    // caller, so it is shown in the caller's `module "mapped"` block (lines 7-14 of main.tf),
+    // at the argument, with the child's attribute as the related location.
     let report = check(&["fixtures/module-repeat"]);
     let f = findings(&report)
         .iter()
         .find(|f| string(&f["address"]).starts_with("module.mapped"))
         .unwrap_or_else(|| panic!("{report:#}"));
+    let base = fixture("module-repeat");
+    assert_eq!(relative(repo(), string(&f["file"]), &base), "main.tf");
+    let (line, _) = start(&f["span"]);
+    assert!((7..=14).contains(&line), "{f:#}");
+    assert_eq!(
+        covered(repo(), string(&f["file"]), &f["span"]),
+        "rotation = each.value"
+    );
     let related = arr(&f["related"]);
     assert_eq!(related.len(), 1, "{f:#}");
     assert_eq!(
-        relative(
-            repo(),
-            string(&related[0]["file"]),
-            &fixture("module-repeat")
-        ),
-        "main.tf"
+        relative(repo(), string(&related[0]["file"]), &base),
+        "modules/mapped/main.tf"
     );
-    let (line, _) = start(&related[0]["span"]);
-    assert!((7..=14).contains(&line), "{f:#}");
 }
 
 #[test]
@@ -1197,24 +1265,32 @@ fn different_module_calls_of_one_child_are_each_reported() {
     let tmp = TempDir::new();
     tmp.copy_fixture("plan-modules", &["plan.json"]);
     let report = check_in(&tmp.path().join("plan-modules"), &["."]);
+    // `modules/key` and `modules/pair` are called by the root, so they are checked through
+    // their calls only (not also alone with their defaults): every failing instance is named
+    // in a finding's `instances`, no passing one is.
+    let instances = |report: &Value| -> Vec<String> {
+        findings(report)
+            .iter()
+            .filter(|f| f["rule"] == ROTATION)
+            .flat_map(|f| arr(&f["instances"]).iter().map(|i| string(i).to_string()))
+            .collect()
+    };
+    let found = instances(&report);
     for (call, key) in MODULES_FAILING {
-        // `modules/pair` linted on its own finds the nested key as `module.inner…`, with the
-        // same cause as through `module.nested`: either address will do.
-        let found = if *call == "module.nested" {
-            findings(&report)
-                .iter()
-                .any(|f| string(&f["address"]).ends_with("module.inner.aws_kms_key.this"))
-        } else {
-            names_instance(&report, ROTATION, call, key)
-        };
-        assert!(found, "{call}{key} is not reported: {report:#}");
-    }
-    for (call, key) in MODULES_PASSING {
+        let address = format!("{call}{key}.aws_kms_key.this");
         assert!(
-            !names_instance(&report, ROTATION, call, key),
-            "{call}{key}: {report:#}"
+            found.contains(&address),
+            "{address} is not reported: {report:#}"
         );
     }
+    for (call, key) in MODULES_PASSING {
+        let address = format!("{call}{key}.aws_kms_key.this");
+        assert!(!found.contains(&address), "{address}: {report:#}");
+    }
+    assert!(
+        found.iter().all(|a| a.starts_with("module.")),
+        "a called module was also checked alone: {found:?}"
+    );
 }
 
 // =============================================================================================
@@ -1232,16 +1308,21 @@ fn registry_module_is_followed_through_modules_json() {
         repo(),
         &fixture("module-registry"),
         &report,
-        &[
-            key("module.keys.aws_kms_key.this", "main.tf", 4, 25, "false")
-                .related(
-                    ".terraform/modules/keys/main.tf",
-                    8,
-                    3,
-                    "enable_key_rotation = var.enable_key_rotation",
-                )
-                .says("argument `enable_key_rotation` of module `keys`"),
-        ],
+        &[key(
+            "module.keys.aws_kms_key.this",
+            "main.tf",
+            4,
+            3,
+            "enable_key_rotation = false",
+        )
+        .fixable()
+        .related(
+            ".terraform/modules/keys/main.tf",
+            8,
+            3,
+            "enable_key_rotation = var.enable_key_rotation",
+        )
+        .says("argument `enable_key_rotation` of module `keys`")],
     );
 }
 
@@ -1783,4 +1864,127 @@ fn every_real_world_plan_loads_or_gives_a_clear_error() {
     // All at once, too.
     let all: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
     check(&all);
+}
+
+// =============================================================================================
+// The published-module layout: examples calling `../../`, run from every starting directory
+// =============================================================================================
+
+const LAYOUT: &str = "module-layout";
+
+/// `(address, file relative to the fixture, line, column, covered text)` of every finding.
+fn layout_places(cwd: &Path, report: &Value) -> Vec<(String, String, u64, u64, String)> {
+    let base = fixture(LAYOUT);
+    let mut out: Vec<_> = findings(report)
+        .iter()
+        .map(|f| {
+            let (line, column) = start(&f["span"]);
+            (
+                string(&f["address"]).to_string(),
+                relative(cwd, string(&f["file"]), &base),
+                line,
+                column,
+                covered(cwd, string(&f["file"]), &f["span"]),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn published_module_layout_gives_the_same_findings_from_every_starting_directory() {
+    let base = fixture(LAYOUT);
+    let complete = base.join("examples/complete");
+    let at = |address: &str, line: u64, text: &str| {
+        (
+            address.to_string(),
+            "examples/complete/main.tf".to_string(),
+            line,
+            3,
+            text.to_string(),
+        )
+    };
+    // Each failing call at its own argument (the two calls of the root module included);
+    // the root module alone (its defaults rotate) and `examples/simple` report nothing.
+    let expected = vec![
+        at("module.alias.aws_kms_key.alias_key", 18, "rotate = false"),
+        at(
+            "module.kms.aws_kms_key.this",
+            3,
+            "enable_key_rotation = false",
+        ),
+        at(
+            "module.kms_again.aws_kms_key.this",
+            8,
+            "enable_key_rotation = false",
+        ),
+        at("module.shared.aws_kms_key.shared", 23, "rotate = false"),
+    ];
+    let absolute = std::fs::canonicalize(&base).unwrap();
+    let runs: Vec<(&Path, Vec<&str>)> = vec![
+        (&base, vec!["."]),
+        (&base, vec![]),
+        (&complete, vec!["."]),
+        (&complete, vec!["main.tf"]),
+        (&complete, vec!["../.."]),
+        (repo(), vec!["fixtures/module-layout"]),
+        (repo(), vec!["fixtures/module-layout/examples/complete"]),
+        (repo(), vec![absolute.to_str().unwrap()]),
+    ];
+    for (cwd, args) in runs {
+        let report = check_in(cwd, &args);
+        assert_eq!(
+            layout_places(cwd, &report),
+            expected,
+            "from {} with {args:?}: {report:#}",
+            cwd.display()
+        );
+        for f in findings(&report) {
+            // Fixable at the caller's literal argument.
+            assert!(f["fix"].is_object(), "{f:#}");
+        }
+    }
+    // The absolute path of the example too.
+    let report = check_in(
+        repo(),
+        &[complete.canonicalize().unwrap().to_str().unwrap()],
+    );
+    assert_eq!(layout_places(repo(), &report), expected, "{report:#}");
+}
+
+#[test]
+fn a_called_module_directory_is_not_also_checked_alone_but_a_named_one_is() {
+    // `modules/alias` and `examples/shared` are called by `examples/complete`: a walk checks
+    // them through that call only. Named on the command line, each is a root of its own,
+    // with its defaults (which rotate: nothing to report).
+    let report = check(&["fixtures/module-layout"]);
+    assert!(
+        findings(&report)
+            .iter()
+            .all(|f| string(&f["address"]).starts_with("module.")),
+        "{report:#}"
+    );
+    let tmp = TempDir::new();
+    let copy = tmp.copy_fixture(LAYOUT, &[]);
+    // A shared module whose default does not rotate, and every caller passes true.
+    std::fs::write(
+        copy.join("modules/alias/main.tf"),
+        "variable \"rotate\" {\n  type    = bool\n  default = false\n}\n\nresource \"aws_kms_key\" \"alias_key\" {\n  enable_key_rotation = var.rotate\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        copy.join("examples/complete/main.tf"),
+        "module \"alias\" {\n  source = \"../../modules/alias\"\n  rotate = true\n}\n",
+    )
+    .unwrap();
+    let walked = check_in(&copy, &["."]);
+    assert!(findings(&walked).is_empty(), "{walked:#}");
+    // Named explicitly, it is checked as a root with its default.
+    let named = check_in(&copy, &["modules/alias"]);
+    assert_eq!(findings(&named).len(), 1, "{named:#}");
+    assert_eq!(
+        string(&findings(&named)[0]["address"]),
+        "aws_kms_key.alias_key"
+    );
 }

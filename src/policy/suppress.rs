@@ -777,6 +777,7 @@ fn meta_finding(meta: &'static RuleMeta, file: &FileRef, span: Span, message: St
         fix: None,
         resource_span: None,
         attribute: None,
+        corrected_value: None,
         instances: Vec::new(),
         suppression: None,
     }

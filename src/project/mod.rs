@@ -215,6 +215,49 @@ impl<'a> Project<'a> {
     }
 }
 
+/// A module call argument a value is passed through (see [`Project::arguments_passing`]).
+pub struct PassedThrough<'a> {
+    pub call: CallId,
+    /// The file the argument is written in (an override file, or the call's file).
+    pub file: FileRef,
+    pub attribute: &'a Attribute,
+}
+
+impl<'a> Project<'a> {
+    /// The module call arguments an expression of module instance `module` passes through
+    /// when it is exactly `var.NAME`: the argument `NAME` of the call that created the
+    /// instance, then, while that argument is itself `var.NAME2`, the argument `NAME2` of the
+    /// call above, and so on. Nearest first; empty at the root or when the variable is not
+    /// passed (its default is used).
+    pub fn arguments_passing(&self, module: ModuleId, expr: &Expr) -> Vec<PassedThrough<'a>> {
+        let mut out = Vec::new();
+        let (mut module, mut expr) = (module, expr);
+        while let Some((root, names)) = expr.as_reference() {
+            let [name] = names.as_slice() else { break };
+            if root != "var" {
+                break;
+            }
+            let Some(call_id) = self.modules[module].call else {
+                break;
+            };
+            let call = &self.calls[call_id];
+            let Some(attribute) = call.call.block.body.attribute(name) else {
+                break;
+            };
+            out.push(PassedThrough {
+                call: call_id,
+                file: call.call.file_of(name).clone(),
+                attribute,
+            });
+            // Bounded by the depth of module calls; a self-referencing chain cannot loop
+            // because each step moves to the parent.
+            module = call.module;
+            expr = &attribute.expr;
+        }
+        out
+    }
+}
+
 /// A body (a resource's, a nested block's, a module call's) in the context of one
 /// instance: attributes can be read, evaluated and nested blocks expanded.
 #[derive(Clone)]

@@ -451,6 +451,7 @@ mod tests {
             fix: None,
             resource_span: None,
             attribute: None,
+            corrected_value: None,
             instances: Vec::new(),
             suppression,
         }

@@ -154,6 +154,7 @@ impl<'p, 'a> RuleContext<'p, 'a> {
                 fix: None,
                 resource_span,
                 attribute: None,
+                corrected_value: None,
                 instances: if instance.is_empty() {
                     Vec::new()
                 } else {
@@ -193,6 +194,13 @@ impl FindingBuilder {
 
     pub fn related_all(mut self, related: impl IntoIterator<Item = Related>) -> Self {
         self.finding.related.extend(related);
+        self
+    }
+
+    /// The literal the attribute should have; lets the finding carry a fix when it is shown
+    /// at a caller's argument instead of the attribute (see `crate::locate`).
+    pub fn corrected_value(mut self, value: impl Into<String>) -> Self {
+        self.finding.corrected_value = Some(value.into());
         self
     }
 

@@ -127,6 +127,7 @@ fn check_key(cx: &RuleContext, id: ResourceId) -> Option<Finding> {
     let finding = |message: String| {
         cx.report(id, file, attr.span.clone(), message)
             .attribute(ATTR)
+            .corrected_value("true")
     };
     if let Some(origin) = &value.origin {
         let message = if value.derived {
@@ -200,6 +201,7 @@ fn check_known_module(cx: &RuleContext, id: CallId) -> Option<Finding> {
     let finding = |message: String| {
         cx.report_call(id, file, attr.span.clone(), message)
             .attribute(ATTR)
+            .corrected_value("true")
     };
     let this_argument = OriginKind::ModuleArgument(call.name.clone(), ATTR.to_string());
     Some(match &value.origin {
