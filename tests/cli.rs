@@ -1330,7 +1330,7 @@ fn fix_absent_inserts_a_line_with_sibling_indentation() {
     assert_fix(
         "rotation-absent",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\n  description = \"no rotation argument\"\n  enable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"x\" {\n  description         = \"no rotation argument\"\n  enable_key_rotation = true\n}\n",
     );
 }
 
@@ -1339,7 +1339,7 @@ fn fix_absent_copies_tab_indentation() {
     assert_fix(
         "rotation-absent-tab-indent",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\n\tdescription = \"tab indented\"\n\tenable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"x\" {\n\tdescription         = \"tab indented\"\n\tenable_key_rotation = true\n}\n",
     );
 }
 
@@ -1376,7 +1376,7 @@ fn fix_two_keys_in_one_run() {
     let r = assert_fix(
         "rotation-two-keys",
         "main.tf",
-        "resource \"aws_kms_key\" \"a\" {\n  description = \"absent\"\n  enable_key_rotation = true\n}\n\nresource \"aws_kms_key\" \"b\" {\n  enable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"a\" {\n  description         = \"absent\"\n  enable_key_rotation = true\n}\n\nresource \"aws_kms_key\" \"b\" {\n  enable_key_rotation = true\n}\n",
     );
     assert_eq!(r["summary"]["fixed"], 2);
     assert!(arr(&r["findings"]).is_empty());
@@ -1387,7 +1387,7 @@ fn fix_crlf_file_keeps_crlf() {
     assert_fix(
         "rotation-crlf",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\r\n  description = \"crlf\"\r\n  enable_key_rotation = true\r\n}\r\n",
+        "resource \"aws_kms_key\" \"x\" {\r\n  description         = \"crlf\"\r\n  enable_key_rotation = true\r\n}\r\n",
     );
 }
 
@@ -1396,7 +1396,7 @@ fn fix_bom_file_keeps_the_bom() {
     assert_fix(
         "rotation-bom",
         "main.tf",
-        "\u{feff}resource \"aws_kms_key\" \"x\" {\n  description = \"bom\"\n  enable_key_rotation = true\n}\n",
+        "\u{feff}resource \"aws_kms_key\" \"x\" {\n  description         = \"bom\"\n  enable_key_rotation = true\n}\n",
     );
 }
 
@@ -1530,8 +1530,35 @@ fn fix_insert_resource_types_into_recording_group() {
         "recorder-all-supported-false-no-types",
         "main.tf",
         &format!(
-            "{REC_HEAD}\n  recording_group {{\n    all_supported = false\n    resource_types = [\"AWS::KMS::Key\"]\n  }}\n}}\n"
+            "{REC_HEAD}\n  recording_group {{\n    all_supported  = false\n    resource_types = [\"AWS::KMS::Key\"]\n  }}\n}}\n"
         ),
+    );
+}
+
+#[test]
+fn fix_follows_terraform_fmt_alignment() {
+    // main.tf.expected is `terraform fmt` run on the fixed file (terraform 1.11.4), committed
+    // so that this test does not need terraform; main.tf itself is `terraform fmt`-clean.
+    let expected =
+        std::fs::read_to_string(repo().join("fixtures/fix-fmt-align/main.tf.expected")).unwrap();
+    let r = assert_fix("fix-fmt-align", "main.tf", &expected);
+    assert_eq!(r["summary"]["fixed"], 9, "{r:#}");
+}
+
+#[test]
+fn fix_leaves_unaligned_neighbours_alone() {
+    // Not `terraform fmt` layout: only the new line is written, nothing else moves.
+    let tmp = TempDir::new();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text =
+        "resource \"aws_kms_key\" \"x\" {\n  description   = \"x\"\n  is_enabled = true\n}\n";
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+    let (code, _) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.tf")).unwrap(),
+        "resource \"aws_kms_key\" \"x\" {\n  description   = \"x\"\n  is_enabled = true\n  enable_key_rotation = true\n}\n"
     );
 }
 
@@ -1548,7 +1575,7 @@ fn fix_leaves_a_broken_file_alone_and_fixes_the_others() {
     assert_eq!(std::fs::read(dir.join("broken.tf")).unwrap(), broken);
     assert_eq!(
         std::fs::read_to_string(dir.join("good.tf")).unwrap(),
-        "resource \"aws_kms_key\" \"good\" {\n  description = \"still reported\"\n  enable_key_rotation = true\n}\n"
+        "resource \"aws_kms_key\" \"good\" {\n  description         = \"still reported\"\n  enable_key_rotation = true\n}\n"
     );
 }
 
