@@ -40,6 +40,33 @@ const PEER_RULE: &str = "kms-key-rotation-disabled";
 const CHECKOV_IDS: &[&str] = &["CKV_AWS_7"];
 const TFSEC_TRIVY_IDS: &[&str] = &["aws-kms-auto-rotate-keys", "AVD-AWS-0065", "AWS019"];
 
+/// The rules an id names, for the command line (`--select`, `--ignore`, `explain`): a rule id
+/// names itself; a peer's id (checkov `CKV_AWS_7`, trivy `AVD-AWS-0065`, tfsec
+/// `aws-kms-auto-rotate-keys`, compared without regard to case) names the equivalent rule.
+/// Empty for an unknown id.
+pub fn rules_for_id(id: &str) -> Vec<&'static str> {
+    if let Some(rule) = crate::rules::find(id) {
+        return vec![rule.meta().id];
+    }
+    if CHECKOV_IDS
+        .iter()
+        .chain(TFSEC_TRIVY_IDS)
+        .any(|p| p.eq_ignore_ascii_case(id))
+    {
+        return vec![PEER_RULE];
+    }
+    Vec::new()
+}
+
+/// The peers' ids of the check equivalent to `rule` (see [`rules_for_id`]).
+pub fn peer_ids(rule: &str) -> Vec<&'static str> {
+    if rule == PEER_RULE {
+        CHECKOV_IDS.iter().chain(TFSEC_TRIVY_IDS).copied().collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Byte strings whose absence means a file has no suppression comment.
 const MARKERS: &[&str] = &["kmslint:", "tfsec:", "trivy:", "checkov:", "bridgecrew:"];
 
@@ -925,5 +952,24 @@ mod tests {
         assert_eq!(ds[0].target, 2);
         assert_eq!(ds[1].scope, Scope::Block);
         assert_eq!(ds[1].reason, "not needed here");
+    }
+
+    #[test]
+    fn rules_for_rule_and_peer_ids() {
+        let rotation = vec!["kms-key-rotation-disabled"];
+        assert_eq!(rules_for_id("kms-key-rotation-disabled"), rotation);
+        assert_eq!(rules_for_id("CKV_AWS_7"), rotation);
+        assert_eq!(rules_for_id("ckv_aws_7"), rotation);
+        assert_eq!(rules_for_id("AVD-AWS-0065"), rotation);
+        assert_eq!(rules_for_id("aws-kms-auto-rotate-keys"), rotation);
+        assert_eq!(rules_for_id("AWS019"), rotation);
+        assert_eq!(
+            rules_for_id("invalid-suppression"),
+            vec!["invalid-suppression"]
+        );
+        assert!(rules_for_id("CKV_AWS_8").is_empty());
+        assert!(rules_for_id("").is_empty());
+        assert!(peer_ids("kms-key-rotation-disabled").contains(&"CKV_AWS_7"));
+        assert!(peer_ids("config-recorder-kms-excluded").is_empty());
     }
 }
