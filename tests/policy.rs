@@ -498,7 +498,7 @@ fn fix_leaves_suppressed_findings_alone() {
     // Only the unsuppressed key changed.
     let expected = before.replace(
         "resource \"aws_kms_key\" \"reported\" {\n  description = \"no suppression\"\n}",
-        "resource \"aws_kms_key\" \"reported\" {\n  description = \"no suppression\"\n  enable_key_rotation = true\n}",
+        "resource \"aws_kms_key\" \"reported\" {\n  description         = \"no suppression\"\n  enable_key_rotation = true\n}",
     );
     assert_ne!(expected, before);
     assert_eq!(after, expected);
