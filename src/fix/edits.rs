@@ -92,9 +92,9 @@ pub fn insert_attribute(file: &FileRef, block: &Block, name: &str, value: &str) 
             ([a], true) if text.get(a.span.clone()) == Some(inner.trim()) => {
                 let eq = a.name_span.end + 1;
                 (text.get(a.name_span.end..eq + 1) == Some(" =")).then(|| {
-                    let width = columns(&a.name).max(columns(name));
                     let (lead, rest) =
                         (&text[a.span.start..a.name_span.end], &text[eq..a.span.end]);
+                    let width = columns(lead).max(columns(name));
                     let pad_a = " ".repeat(width - columns(lead) + 1);
                     let pad = " ".repeat(width - columns(name) + 1);
                     format!("{lead}{pad_a}{rest}{nl}{indent}{name}{pad}= {value}")
