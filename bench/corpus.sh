@@ -3,7 +3,9 @@
 #
 # Usage: bench/corpus.sh                 build, benchmark, print the summary
 #        bench/corpus.sh --report [FILE] print the summary of an earlier run's JSON only
-# Environment: CORPUS (corpus directory), RUNS (timed runs per command, default 10).
+# Environment: CORPUS (corpus directory), RUNS (timed runs per command, default 10),
+#              PROFILE (cargo profile to build and time, default release; `profiling` keeps
+#              debug info for perf and other profilers).
 # See bench/README.md.
 set -euo pipefail
 
@@ -12,7 +14,8 @@ corpus="${CORPUS:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/realworld}"
 runs="${RUNS:-10}"
 results_dir="bench/results"
 results="$results_dir/corpus.json"
-bin="${CARGO_TARGET_DIR:-target}/release/kmslint"
+profile="${PROFILE:-release}"
+bin="${CARGO_TARGET_DIR:-target}/$profile/kmslint"
 
 cd "$repo"
 
@@ -78,7 +81,7 @@ if ((${#missing[@]})); then
     fi
 fi
 
-cargo build --release
+cargo build --locked --profile "$profile"
 if [[ ! -x "$bin" ]]; then
     echo "binary not found after build: $bin" >&2
     exit 2

@@ -208,8 +208,15 @@ impl Config {
         })
     }
 
+    /// `enabled = true|false` for the rule, if this file says.
+    pub fn enabled_setting(&self, rule: &str) -> Option<bool> {
+        self.rules.get(rule).and_then(|r| r.enabled)
+    }
+
+    /// Whether the rule runs under this configuration: its setting, else its default.
     pub fn enabled(&self, rule: &str) -> bool {
-        self.rules.get(rule).and_then(|r| r.enabled).unwrap_or(true)
+        self.enabled_setting(rule)
+            .unwrap_or_else(|| rules::find(rule).is_none_or(|m| m.default_enabled))
     }
 
     pub fn severity(&self, rule: &str) -> Option<Severity> {
@@ -245,13 +252,53 @@ fn shown(path: &Path) -> String {
 /// `.gitignore`; a pattern that matches a directory excludes everything below it; a trailing
 /// `/` matches directories only.
 ///
+/// Matching takes time proportional to pattern length × path length at worst (the classic
+/// star-backtracking algorithm, at both the segment and the character level), so patterns
+/// such as `*a*a*a*a*b` cannot blow up on long names.
+///
 /// Written here rather than taken from `globset`: these few lines cover what exclusion
 /// needs, while `globset` would bring a regex engine into a binary that pre-commit builds
 /// from source on every install.
 #[derive(Debug, Clone)]
 pub struct Glob {
-    segments: Vec<String>,
+    segments: Vec<Segment>,
     dir_only: bool,
+}
+
+/// One `/`-separated part of a pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    /// `**`: any number of path segments, including none.
+    AnyDirs,
+    Name(Vec<Token>),
+}
+
+/// One element of a segment pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Char(char),
+    /// `?`
+    One,
+    /// `*`
+    Star,
+    /// `[...]`: single characters and inclusive ranges.
+    Class {
+        negate: bool,
+        items: Vec<(char, char)>,
+    },
+}
+
+impl Token {
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Token::Char(t) => *t == c,
+            Token::One => true,
+            Token::Star => false,
+            Token::Class { negate, items } => {
+                items.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negate
+            }
+        }
+    }
 }
 
 impl Glob {
@@ -264,24 +311,30 @@ impl Glob {
         p = p.trim_end_matches('/');
         let anchored = p.contains('/');
         let p = p.trim_start_matches("./").trim_start_matches('/');
-        let mut segments: Vec<String> = p
+        let parts: Vec<&str> = p
             .split('/')
             .filter(|s| !s.is_empty() && *s != ".")
-            .map(str::to_string)
             .collect();
-        if segments.is_empty() {
+        if parts.is_empty() {
             return Err(format!("exclude pattern `{pattern}` matches nothing"));
         }
-        for s in &segments {
+        let mut segments = Vec::with_capacity(parts.len() + 1);
+        for s in parts {
             if s == ".." {
                 return Err(format!(
                     "exclude pattern `{pattern}`: `..` is not allowed; patterns are relative to the configuration file's directory"
                 ));
             }
-            check_segment(s).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?;
+            segments.push(if s == "**" {
+                Segment::AnyDirs
+            } else {
+                Segment::Name(
+                    compile_segment(s).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?,
+                )
+            });
         }
-        if !anchored && segments[0] != "**" {
-            segments.insert(0, "**".to_string());
+        if !anchored && segments[0] != Segment::AnyDirs {
+            segments.insert(0, Segment::AnyDirs);
         }
         Ok(Glob { segments, dir_only })
     }
@@ -294,81 +347,120 @@ impl Glob {
         } else {
             parts.len()
         };
-        (1..=last).any(|k| match_segments(&self.segments, &parts[..k]))
+        let names: Vec<Vec<char>> = parts[..last].iter().map(|p| p.chars().collect()).collect();
+        (1..=last).any(|k| match_segments(&self.segments, &names[..k]))
     }
 }
 
-fn check_segment(s: &str) -> Result<(), String> {
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.next().is_none() => return Err("a trailing `\\` escapes nothing".into()),
+/// Parses one pattern segment (not `**`) into tokens.
+fn compile_segment(s: &str) -> Result<Vec<Token>, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' => {
+                if tokens.last() != Some(&Token::Star) {
+                    tokens.push(Token::Star);
+                }
+                i += 1;
+            }
+            '?' => {
+                tokens.push(Token::One);
+                i += 1;
+            }
+            '\\' => {
+                let Some(&c) = chars.get(i + 1) else {
+                    return Err("a trailing `\\` escapes nothing".into());
+                };
+                tokens.push(Token::Char(c));
+                i += 2;
+            }
             '[' => {
+                i += 1;
+                let negate = matches!(chars.get(i), Some('!' | '^'));
+                if negate {
+                    i += 1;
+                }
+                let mut items = Vec::new();
                 let mut first = true;
                 loop {
-                    match chars.next() {
+                    match chars.get(i) {
                         None => return Err("`[` without a closing `]`".into()),
                         Some(']') if !first => break,
-                        Some('!' | '^') if first => {}
-                        Some(_) => first = false,
+                        Some(&c) => {
+                            first = false;
+                            match (chars.get(i + 1), chars.get(i + 2)) {
+                                (Some('-'), Some(&end)) if end != ']' => {
+                                    items.push((c, end));
+                                    i += 3;
+                                }
+                                _ => {
+                                    items.push((c, c));
+                                    i += 1;
+                                }
+                            }
+                        }
                     }
                 }
+                i += 1; // the closing `]`
+                tokens.push(Token::Class { negate, items });
             }
-            _ => {}
+            c => {
+                tokens.push(Token::Char(c));
+                i += 1;
+            }
         }
     }
-    Ok(())
+    Ok(tokens)
 }
 
-fn match_segments(pattern: &[String], parts: &[String]) -> bool {
-    match pattern.split_first() {
-        None => parts.is_empty(),
-        Some((p, rest)) if p == "**" => {
-            (0..=parts.len()).any(|skip| match_segments(rest, &parts[skip..]))
+/// Star-backtracking over elements: `is_star(p)` marks a pattern element that matches any
+/// run of elements, `one(p, x)` says whether another matches exactly element `x`. Only the
+/// last star seen is ever resumed, so the work is at most `pattern.len() × items.len()`
+/// calls of `one`.
+fn wildcard<P, T>(
+    pattern: &[P],
+    items: &[T],
+    is_star: impl Fn(&P) -> bool,
+    one: impl Fn(&P, &T) -> bool,
+) -> bool {
+    let (mut p, mut s) = (0, 0);
+    let mut resume: Option<(usize, usize)> = None;
+    while s < items.len() {
+        if p < pattern.len() && is_star(&pattern[p]) {
+            resume = Some((p, s));
+            p += 1;
+        } else if p < pattern.len() && one(&pattern[p], &items[s]) {
+            p += 1;
+            s += 1;
+        } else if let Some((star, from)) = resume {
+            // Let the last star take one more element and try again after it.
+            p = star + 1;
+            s = from + 1;
+            resume = Some((star, from + 1));
+        } else {
+            return false;
         }
-        Some((p, rest)) => match parts.split_first() {
-            Some((first, others)) => {
-                let p: Vec<char> = p.chars().collect();
-                let name: Vec<char> = first.chars().collect();
-                match_name(&p, &name) && match_segments(rest, others)
-            }
-            None => false,
-        },
     }
+    pattern[p..].iter().all(is_star)
+}
+
+fn match_segments(pattern: &[Segment], parts: &[Vec<char>]) -> bool {
+    wildcard(
+        pattern,
+        parts,
+        |seg| *seg == Segment::AnyDirs,
+        |seg, name| match seg {
+            Segment::Name(tokens) => match_name(tokens, name),
+            Segment::AnyDirs => false,
+        },
+    )
 }
 
 /// Matches one path segment against one pattern segment.
-fn match_name(p: &[char], s: &[char]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some('*') => (0..=s.len()).any(|k| match_name(&p[1..], &s[k..])),
-        Some('?') => !s.is_empty() && match_name(&p[1..], &s[1..]),
-        Some('[') => {
-            let Some(&c) = s.first() else {
-                return false;
-            };
-            let mut i = 1;
-            let negate = matches!(p.get(i), Some('!' | '^'));
-            if negate {
-                i += 1;
-            }
-            let mut hit = false;
-            let mut first = true;
-            while i < p.len() && (p[i] != ']' || first) {
-                first = false;
-                if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|&e| e != ']') {
-                    hit |= p[i] <= c && c <= p[i + 2];
-                    i += 3;
-                } else {
-                    hit |= p[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && match_name(&p[(i + 1).min(p.len())..], &s[1..])
-        }
-        Some('\\') if p.len() > 1 => s.first() == Some(&p[1]) && match_name(&p[2..], &s[1..]),
-        Some(&c) => s.first() == Some(&c) && match_name(&p[1..], &s[1..]),
-    }
+fn match_name(tokens: &[Token], name: &[char]) -> bool {
+    wildcard(tokens, name, |t| *t == Token::Star, |t, &c| t.matches(c))
 }
 
 #[cfg(test)]
@@ -406,6 +498,42 @@ mod tests {
         assert!(Glob::new("a/[b").is_err());
         assert!(Glob::new("../a").is_err());
         assert!(Glob::new("").is_err());
+    }
+
+    #[test]
+    fn globs_take_linear_time() {
+        // Backtracking on every `*` would take longer than the universe on these.
+        let start = std::time::Instant::now();
+        let name = "a".repeat(200);
+        let deep: Vec<String> = (0..12).map(|_| name.clone()).collect();
+        let g = Glob::new("*a*a*a*a*a*a*a*a*a*b").unwrap();
+        assert!(!g.matches_path(&deep));
+        let g = Glob::new("**/a*/**/a*/**/a*/**/a*/**/a*/**/b").unwrap();
+        assert!(!g.matches_path(&deep));
+        let g = Glob::new("*a*a*a*a*a*a*a*a*a*").unwrap();
+        assert!(g.matches_path(&deep));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn glob_stars_and_classes() {
+        assert!(matches("a*b*c", "axxbyyc"));
+        assert!(matches("a*b*c", "abc"));
+        assert!(!matches("a*b*c", "axxbyy"));
+        assert!(matches("*", "x/y"));
+        assert!(matches("a**b", "ab"));
+        assert!(matches("[]]x", "]x"));
+        assert!(matches("[!]]x", "ax"));
+        assert!(!matches("[!]]x", "]x"));
+        assert!(matches("x/**", "x/a/b"));
+        assert!(matches("**/b/**/c.tf", "a/b/x/y/c.tf"));
+        assert!(!matches("**/b/**/c.tf", "a/x/y/c.tf"));
+        assert!(matches("?.tf", "a.tf"));
+        assert!(!matches("?.tf", "ab.tf"));
     }
 
     #[test]

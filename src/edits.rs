@@ -8,7 +8,7 @@
 
 use crate::finding::Edit;
 use crate::source::{line_indent, line_start, FileRef, Syntax};
-use crate::syntax::{Block, Expr, ExprKind};
+use crate::syntax::{Attribute, Block, Body, Expr, ExprKind};
 
 /// Inserts `name = value` (HCL) or `"name": value` (JSON) into a block's body.
 pub fn insert_attribute(file: &FileRef, block: &Block, name: &str, value: &str) -> Vec<Edit> {
@@ -53,6 +53,25 @@ pub fn insert_attribute(file: &FileRef, block: &Block, name: &str, value: &str) 
     if inner.contains('\n') {
         let ls = line_start(text, close);
         if text[ls..close].trim().is_empty() {
+            // `terraform fmt` aligns the `=` of consecutive one-line attributes: when the new
+            // line joins such a group that is aligned already, align the group again.
+            if let Some(group) = aligned_group(text, &block.body, ls, &indent) {
+                let lead = columns(&indent) + columns(name);
+                let width = group.lead.max(lead);
+                let mut edits: Vec<Edit> = if width > group.lead {
+                    let pad = " ".repeat(width - group.lead);
+                    group
+                        .equals
+                        .iter()
+                        .map(|&at| edit(at, at, pad.clone()))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let pad = " ".repeat(width - lead + 1);
+                edits.push(edit(ls, ls, format!("{indent}{name}{pad}= {value}{nl}")));
+                return edits;
+            }
             vec![edit(ls, ls, format!("{indent}{line}{nl}"))]
         } else {
             vec![edit(
@@ -68,16 +87,103 @@ pub fn insert_attribute(file: &FileRef, block: &Block, name: &str, value: &str) 
             format!("{nl}{indent}{line}{nl}{outer_indent}"),
         )]
     } else {
-        // A one-line block (`{ a = 1 }`) may hold only one attribute: make it multi-line.
+        // A one-line block (`{ a = 1 }`) may hold only one attribute: make it multi-line,
+        // with the two `=` aligned as `terraform fmt` would.
+        let existing = match (&block.body.attributes[..], block.body.blocks.is_empty()) {
+            ([a], true) if text.get(a.span.clone()) == Some(inner.trim()) => {
+                let eq = a.name_span.end + 1;
+                (text.get(a.name_span.end..eq + 1) == Some(" =")).then(|| {
+                    let (lead, rest) =
+                        (&text[a.span.start..a.name_span.end], &text[eq..a.span.end]);
+                    let width = columns(lead).max(columns(name));
+                    let pad_a = " ".repeat(width - columns(lead) + 1);
+                    let pad = " ".repeat(width - columns(name) + 1);
+                    format!("{lead}{pad_a}{rest}{nl}{indent}{name}{pad}= {value}")
+                })
+            }
+            _ => None,
+        };
+        let lines = existing.unwrap_or_else(|| format!("{}{nl}{indent}{line}", inner.trim()));
         vec![edit(
             open + 1,
             close,
-            format!(
-                "{nl}{indent}{}{nl}{indent}{line}{nl}{outer_indent}",
-                inner.trim()
-            ),
+            format!("{nl}{indent}{lines}{nl}{outer_indent}"),
         )]
     }
+}
+
+/// The one-line attributes whose `=` `terraform fmt` aligns with a line inserted at `at` (a
+/// line start), when they are aligned already.
+struct Group {
+    /// Offsets of each line's `=`.
+    equals: Vec<usize>,
+    /// The widest indentation + name, in columns (grapheme clusters, as `terraform fmt`).
+    lead: usize,
+}
+
+/// `terraform fmt` (hclwrite's `formatCells`) aligns the `=` of a run of consecutive lines that
+/// each hold a whole one-line attribute: one space after the widest name. Returns the run
+/// that ends on the line above `at`, if it is aligned that way and indented like `indent`;
+/// `None` when the new line starts a run of its own or the layout is not `terraform fmt`'s
+/// (then nothing but the new line is written).
+fn aligned_group(text: &str, body: &Body, at: usize, indent: &str) -> Option<Group> {
+    let mut attributes: Vec<&Attribute> = body.attributes.iter().collect();
+    attributes.sort_by_key(|a| a.span.start);
+    let last_block = body.blocks.iter().map(|b| b.span.start).max();
+    let mut line_above = at.checked_sub(1).map(|end| line_start(text, end))?;
+    let mut equals = Vec::new();
+    let mut lead = 0;
+    let mut leads = Vec::new();
+    let mut first_has_comment = false;
+    let is_comment = |s: &str| s.starts_with('#') || s.starts_with("//") || s.starts_with("/*");
+    for a in attributes.iter().rev() {
+        if last_block.is_some_and(|b| b > a.span.start) {
+            break;
+        }
+        let start = line_start(text, a.span.start);
+        let rest_of_line = text[a.span.end..].split('\n').next().unwrap_or("").trim();
+        let own_line = start == line_above
+            && text[start..a.span.start] == *indent
+            && !text[a.span.clone()].contains('\n')
+            && (rest_of_line.is_empty() || is_comment(rest_of_line));
+        if !own_line {
+            break;
+        }
+        first_has_comment = !rest_of_line.is_empty();
+        let gap = text[a.name_span.end..]
+            .find(|c: char| c != ' ')
+            .unwrap_or(0);
+        let eq = a.name_span.end + gap;
+        if gap == 0 || text.get(eq..eq + 1) != Some("=") {
+            return None;
+        }
+        let this_lead = columns(&text[start..a.name_span.end]);
+        lead = lead.max(this_lead);
+        leads.push(columns(&text[start..eq]));
+        equals.push(eq);
+        match start.checked_sub(1) {
+            Some(end) => line_above = line_start(text, end),
+            None => break,
+        }
+    }
+    if equals.is_empty() || leads.iter().any(|&c| c != lead + 1) {
+        return None;
+    }
+    // Trailing comments are aligned too, over runs of lines that have one; moving every `=` of
+    // the group moves its comments with them, which is right unless such a run goes on above
+    // the group (a commented block header): then leave the layout alone.
+    let above = text[line_above..].split('\n').next().unwrap_or("");
+    if first_has_comment && (above.contains('#') || above.contains("//") || above.contains("/*")) {
+        return None;
+    }
+    equals.reverse();
+    Some(Group { equals, lead })
+}
+
+/// Width in grapheme clusters, the unit `terraform fmt` aligns by.
+fn columns(s: &str) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
+    s.graphemes(true).count()
 }
 
 /// Replaces an expression with new text (the same in both syntaxes for the values we write).

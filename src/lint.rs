@@ -78,8 +78,9 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
                     }
                 }
                 None => discovery.modules.push(ModuleSpec {
+                    // The rest of the directory is its context, as for a file on disk.
+                    files: discover::module_files(&dir).unwrap_or_default(),
                     dir,
-                    files: Vec::new(),
                     report_only: Some([name].into_iter().collect()),
                 }),
             }

@@ -1330,7 +1330,7 @@ fn fix_absent_inserts_a_line_with_sibling_indentation() {
     assert_fix(
         "rotation-absent",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\n  description = \"no rotation argument\"\n  enable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"x\" {\n  description         = \"no rotation argument\"\n  enable_key_rotation = true\n}\n",
     );
 }
 
@@ -1339,7 +1339,7 @@ fn fix_absent_copies_tab_indentation() {
     assert_fix(
         "rotation-absent-tab-indent",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\n\tdescription = \"tab indented\"\n\tenable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"x\" {\n\tdescription         = \"tab indented\"\n\tenable_key_rotation = true\n}\n",
     );
 }
 
@@ -1376,7 +1376,7 @@ fn fix_two_keys_in_one_run() {
     let r = assert_fix(
         "rotation-two-keys",
         "main.tf",
-        "resource \"aws_kms_key\" \"a\" {\n  description = \"absent\"\n  enable_key_rotation = true\n}\n\nresource \"aws_kms_key\" \"b\" {\n  enable_key_rotation = true\n}\n",
+        "resource \"aws_kms_key\" \"a\" {\n  description         = \"absent\"\n  enable_key_rotation = true\n}\n\nresource \"aws_kms_key\" \"b\" {\n  enable_key_rotation = true\n}\n",
     );
     assert_eq!(r["summary"]["fixed"], 2);
     assert!(arr(&r["findings"]).is_empty());
@@ -1387,7 +1387,7 @@ fn fix_crlf_file_keeps_crlf() {
     assert_fix(
         "rotation-crlf",
         "main.tf",
-        "resource \"aws_kms_key\" \"x\" {\r\n  description = \"crlf\"\r\n  enable_key_rotation = true\r\n}\r\n",
+        "resource \"aws_kms_key\" \"x\" {\r\n  description         = \"crlf\"\r\n  enable_key_rotation = true\r\n}\r\n",
     );
 }
 
@@ -1396,7 +1396,7 @@ fn fix_bom_file_keeps_the_bom() {
     assert_fix(
         "rotation-bom",
         "main.tf",
-        "\u{feff}resource \"aws_kms_key\" \"x\" {\n  description = \"bom\"\n  enable_key_rotation = true\n}\n",
+        "\u{feff}resource \"aws_kms_key\" \"x\" {\n  description         = \"bom\"\n  enable_key_rotation = true\n}\n",
     );
 }
 
@@ -1530,8 +1530,35 @@ fn fix_insert_resource_types_into_recording_group() {
         "recorder-all-supported-false-no-types",
         "main.tf",
         &format!(
-            "{REC_HEAD}\n  recording_group {{\n    all_supported = false\n    resource_types = [\"AWS::KMS::Key\"]\n  }}\n}}\n"
+            "{REC_HEAD}\n  recording_group {{\n    all_supported  = false\n    resource_types = [\"AWS::KMS::Key\"]\n  }}\n}}\n"
         ),
+    );
+}
+
+#[test]
+fn fix_follows_terraform_fmt_alignment() {
+    // main.tf.expected is `terraform fmt` run on the fixed file (terraform 1.11.4), committed
+    // so that this test does not need terraform; main.tf itself is `terraform fmt`-clean.
+    let expected =
+        std::fs::read_to_string(repo().join("fixtures/fix-fmt-align/main.tf.expected")).unwrap();
+    let r = assert_fix("fix-fmt-align", "main.tf", &expected);
+    assert_eq!(r["summary"]["fixed"], 9, "{r:#}");
+}
+
+#[test]
+fn fix_leaves_unaligned_neighbours_alone() {
+    // Not `terraform fmt` layout: only the new line is written, nothing else moves.
+    let tmp = TempDir::new();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text =
+        "resource \"aws_kms_key\" \"x\" {\n  description   = \"x\"\n  is_enabled = true\n}\n";
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+    let (code, _) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.tf")).unwrap(),
+        "resource \"aws_kms_key\" \"x\" {\n  description   = \"x\"\n  is_enabled = true\n  enable_key_rotation = true\n}\n"
     );
 }
 
@@ -1548,7 +1575,7 @@ fn fix_leaves_a_broken_file_alone_and_fixes_the_others() {
     assert_eq!(std::fs::read(dir.join("broken.tf")).unwrap(), broken);
     assert_eq!(
         std::fs::read_to_string(dir.join("good.tf")).unwrap(),
-        "resource \"aws_kms_key\" \"good\" {\n  description = \"still reported\"\n  enable_key_rotation = true\n}\n"
+        "resource \"aws_kms_key\" \"good\" {\n  description         = \"still reported\"\n  enable_key_rotation = true\n}\n"
     );
 }
 
@@ -2012,4 +2039,790 @@ fn every_fixture_is_tested() {
         }
     }
     assert!(missing.is_empty(), "fixtures without a test: {missing:?}");
+}
+
+// =============================================================================================
+// --fix that leaves files as they were, apart from the fix (issue 8)
+// =============================================================================================
+
+const ABSENT: &str =
+    "resource \"aws_kms_key\" \"x\" {\n  description = \"no rotation argument\"\n}\n";
+const ABSENT_FIXED: &str = "resource \"aws_kms_key\" \"x\" {\n  description         = \"no rotation argument\"\n  enable_key_rotation = true\n}\n";
+
+/// `<temp>/m/main.tf` with a fixable finding.
+fn fixable_module(tmp: &TempDir) -> PathBuf {
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), ABSENT).unwrap();
+    dir
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_edits_a_symlinked_file_at_its_target() {
+    let tmp = TempDir::new();
+    let real = tmp.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::write(real.join("key.tf"), ABSENT).unwrap();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("../real/key.tf", dir.join("main.tf")).unwrap();
+    let (code, r) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["summary"]["fixed"], 1);
+    let link = std::fs::symlink_metadata(dir.join("main.tf")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read_link(dir.join("main.tf")).unwrap(),
+        Path::new("../real/key.tf")
+    );
+    assert_eq!(
+        std::fs::read_to_string(real.join("key.tf")).unwrap(),
+        ABSENT_FIXED
+    );
+    // No temporary file is left next to the target or the link.
+    for d in [&real, &dir] {
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 1, "{}", d.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_refuses_a_read_only_file_even_as_root() {
+    // Root can write a 0444 file; kmslint looks at the permission bits instead.
+    let tmp = TempDir::new();
+    let dir = fixable_module(&tmp);
+    let file = dir.join("main.tf");
+    set_mode(&file, 0o444);
+    let (code, r) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 2, "{r:#}");
+    assert_eq!(r["summary"]["fixed"], 0);
+    let errors = arr(&r["errors"]);
+    assert_eq!(errors.len(), 1, "{r:#}");
+    assert_eq!(errors[0]["file"], "m/main.tf");
+    assert!(
+        string(&errors[0]["message"]).contains("read-only (mode 0444)"),
+        "{r:#}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), ABSENT);
+    assert_eq!(mode(&file), 0o444);
+    // The finding is still reported (and still fixable).
+    assert_eq!(arr(&r["findings"]).len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_mode_owner_and_group() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = TempDir::new();
+    let dir = fixable_module(&tmp);
+    let file = dir.join("main.tf");
+    set_mode(&file, 0o640);
+    let before = std::fs::metadata(&file).unwrap();
+    // As root, give the file someone else's owner and group: a rename of a temporary file
+    // created by root would make it root's.
+    let owned = std::os::unix::fs::chown(&file, Some(4321), Some(4322)).is_ok();
+    let (code, r) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), ABSENT_FIXED);
+    let after = std::fs::metadata(&file).unwrap();
+    assert_eq!(mode(&file), 0o640);
+    if owned {
+        assert_eq!((after.uid(), after.gid()), (4321, 4322));
+    } else {
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_edits_a_hard_linked_file_in_place() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = TempDir::new();
+    let dir = fixable_module(&tmp);
+    let file = dir.join("main.tf");
+    let other = tmp.path().join("elsewhere.tf.txt");
+    std::fs::hard_link(&file, &other).unwrap();
+    let inode = std::fs::metadata(&file).unwrap().ino();
+    let (code, r) = check_in(tmp.path(), &["--fix", "m"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), ABSENT_FIXED);
+    // Still one file with two names, not two files.
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), ABSENT_FIXED);
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!((meta.ino(), meta.nlink()), (inode, 2));
+}
+
+#[test]
+fn diff_prints_what_fix_would_write_and_changes_nothing() {
+    let tmp = TempDir::new();
+    let dir = tmp.copy_fixture("fix-fmt-align");
+    let before = snapshot(&dir);
+    let run = run_in(tmp.path(), &["check", "--diff", "fix-fmt-align"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(snapshot(&dir), before, "--diff changed files");
+    assert!(
+        run.stdout
+            .starts_with("--- fix-fmt-align/main.tf\n+++ fix-fmt-align/main.tf\n@@ -2,"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("-  description = \"the new name is the widest: the group moves right\"\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("+  enable_key_rotation"))
+            .count(),
+        8,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("Would fix 9 findings in 1 file."),
+        "{}",
+        run.stderr
+    );
+    // The diff applied to the original is what --fix writes.
+    let fixed =
+        std::fs::read_to_string(repo().join("fixtures/fix-fmt-align/main.tf.expected")).unwrap();
+    let patch = tmp.path().join("fix.diff");
+    std::fs::write(&patch, &run.stdout).unwrap();
+    if let Ok(out) = Command::new("patch")
+        .args(["-p0", "-s", "-i"])
+        .arg(&patch)
+        .current_dir(tmp.path())
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(dir.join("main.tf")).unwrap(), fixed);
+    }
+    // Nothing to fix: no diff, exit 0 (even though a finding without a fix remains).
+    let run = run_in(
+        repo(),
+        &["check", "--diff", "fixtures/rotation-literal-true"],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    let run = run_in(
+        repo(),
+        &[
+            "check",
+            "--diff",
+            "fixtures/rotation-variable-default-false",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+}
+
+// =============================================================================================
+// Nothing checked is not "all clear" (issue 8)
+// =============================================================================================
+
+#[test]
+fn missing_path_exits_2_even_with_exit_zero_and_says_so_on_stderr() {
+    for format in ["json", "sarif", "human"] {
+        let run = run_in(
+            repo(),
+            &[
+                "check",
+                "--format",
+                format,
+                "--exit-zero",
+                "fixtures/does-not-exist",
+            ],
+        );
+        assert_eq!(run.code, 2, "{format}: {}", run.stderr);
+        if format != "human" {
+            assert!(
+                run.stderr
+                    .contains("error: fixtures/does-not-exist: no such file or directory"),
+                "{format}: {}",
+                run.stderr
+            );
+        }
+    }
+    // Next to a path that exists, too.
+    let run = run_in(
+        repo(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "fixtures/rotation-literal-true",
+            "fixtures/nope",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    serde_json::from_str::<Value>(&run.stdout).expect("stdout stays JSON");
+}
+
+#[test]
+fn no_terraform_files_is_a_warning_and_exit_0() {
+    let tmp = TempDir::new();
+    std::fs::write(tmp.path().join("README.md"), "# nothing here\n").unwrap();
+    let run = run_in(tmp.path(), &["check", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: no Terraform files found under ."),
+        "{}",
+        run.stderr
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("stdout stays JSON");
+    assert_schema(&report);
+    assert_eq!(report["summary"]["files"], 0);
+    // --quiet leaves warnings out.
+    let run = run_in(tmp.path(), &["check", "-q", "."]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn source_dir_that_does_not_exist_is_an_error() {
+    let run = run_in(
+        repo(),
+        &[
+            "check",
+            "--source",
+            "fixtures/no-such-dir",
+            "fixtures/plan-modules",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("--source fixtures/no-such-dir: no such directory"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(
+        repo(),
+        &["check", "--source", "README.md", "fixtures/plan-modules"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a directory"), "{}", run.stderr);
+}
+
+// =============================================================================================
+// Flags people reach for (issue 8)
+// =============================================================================================
+
+/// Runs `kmslint ARGS` in `cwd` with `input` on standard input.
+fn run_with_stdin(cwd: &Path, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kmslint");
+    // A usage error exits before reading: a broken pipe here is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().expect("exit code");
+    assert_ne!(code, 101, "kmslint {args:?} panicked:\n{stderr}");
+    Run {
+        code,
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr,
+    }
+}
+
+#[test]
+fn quiet_prints_findings_only() {
+    let run = run_in(repo(), &["check", "-q", "fixtures/rotation-absent"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains(ROTATION), "{}", run.stdout);
+    assert!(!run.stdout.contains("1 finding in"), "{}", run.stdout);
+    assert_eq!(run.stdout, run.stdout.trim_start());
+    let full = run_in(repo(), &["check", "fixtures/rotation-absent"]);
+    assert!(full.stdout.starts_with(&run.stdout), "{}", full.stdout);
+    assert!(full.stdout.contains("1 finding in 1 module"));
+    // Clean: nothing at all.
+    let run = run_in(
+        repo(),
+        &["check", "--quiet", "fixtures/rotation-literal-true"],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    // Suppressed findings are not counted either.
+    let run = run_in(repo(), &["check", "-q", "fixtures/suppress-line-above"]);
+    assert!(!run.stdout.contains("not shown"), "{}", run.stdout);
+    // Machine formats are unchanged.
+    let q = run_in(
+        repo(),
+        &[
+            "check",
+            "-q",
+            "--format",
+            "json",
+            "fixtures/rotation-absent",
+        ],
+    );
+    let j = run_in(
+        repo(),
+        &["check", "--format", "json", "fixtures/rotation-absent"],
+    );
+    assert_eq!(q.stdout, j.stdout);
+}
+
+fn rules_of(report: &Value) -> Vec<String> {
+    arr(&report["findings"])
+        .iter()
+        .map(|f| string(&f["rule"]).to_string())
+        .collect()
+}
+
+#[test]
+fn select_and_ignore_by_rule_and_peer_id() {
+    let both = &[
+        "fixtures/rotation-absent",
+        "fixtures/recorder-inclusion-missing-kms",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = both.to_vec();
+        args.extend_from_slice(extra);
+        check_in(repo(), &args)
+    };
+    // Findings are sorted by file: the recorder's fixture comes first.
+    let (_, r) = with(&[]);
+    assert_eq!(rules_of(&r), [RECORDER, ROTATION]);
+    for id in [
+        ROTATION,
+        "CKV_AWS_7",
+        "AVD-AWS-0065",
+        "aws-kms-auto-rotate-keys",
+        "ckv_aws_7",
+    ] {
+        let (code, r) = with(&["--select", id]);
+        assert_eq!(
+            (code, rules_of(&r)),
+            (1, vec![ROTATION.to_string()]),
+            "{id}"
+        );
+        let (_, r) = with(&["--ignore", id]);
+        assert_eq!(rules_of(&r), [RECORDER], "{id}");
+    }
+    // Comma-separated and repeated.
+    let (_, r) = with(&["--select", &format!("{RECORDER},CKV_AWS_7")]);
+    assert_eq!(rules_of(&r), [RECORDER, ROTATION]);
+    let (_, r) = with(&["--select", RECORDER, "--select", "CKV_AWS_7"]);
+    assert_eq!(rules_of(&r), [RECORDER, ROTATION]);
+    // --ignore wins; nothing left is exit 0.
+    let (code, r) = with(&["--select", ROTATION, "--ignore", "AVD-AWS-0065"]);
+    assert_eq!((code, rules_of(&r).len()), (0, 0));
+    // --fix fixes only what is selected.
+    let tmp = TempDir::new();
+    let dir = tmp.copy_fixture("recorder-all-supported-false-no-types");
+    std::fs::write(dir.join("key.tf"), ABSENT).unwrap();
+    let (_, r) = check_in(
+        tmp.path(),
+        &[
+            "--fix",
+            "--select",
+            "CKV_AWS_7",
+            "recorder-all-supported-false-no-types",
+        ],
+    );
+    assert_eq!(r["summary"]["fixed"], 1, "{r:#}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("key.tf")).unwrap(),
+        ABSENT_FIXED
+    );
+}
+
+#[test]
+fn unknown_rule_ids_are_usage_errors_with_a_suggestion() {
+    for (flag, id, hint) in [
+        (
+            "--select",
+            "kms-key-rotaton-disabled",
+            "did you mean `kms-key-rotation-disabled`?",
+        ),
+        ("--ignore", "CKV-AWS-7", "did you mean `CKV_AWS_7`?"),
+        ("--select", "no-such-rule-at-all", "known rules: "),
+    ] {
+        let run = run_in(repo(), &["check", flag, id, "fixtures/rotation-absent"]);
+        assert_eq!(run.code, 2, "{flag} {id}");
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr.contains(&format!("{flag}: unknown rule `{id}`"))
+                && run.stderr.contains(hint),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+const STDIN_KEY: &str = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n";
+
+#[test]
+fn stdin_is_linted_as_the_named_file_with_its_directory_as_context() {
+    let tmp = TempDir::new();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A sibling file gives the variable its value; a sibling finding is not reported.
+    std::fs::write(
+        dir.join("variables.tf"),
+        "variable \"rotate\" {\n  default = false\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("other.tf"), ABSENT).unwrap();
+    // On disk the named file is clean; standard input wins.
+    std::fs::write(dir.join("main.tf"), "# empty\n").unwrap();
+    let run = run_with_stdin(
+        tmp.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-",
+            "--stdin-filename",
+            "m/main.tf",
+        ],
+        STDIN_KEY,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_schema(&r);
+    let f = arr(&r["findings"]);
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(f[0]["file"], "m/main.tf");
+    assert_eq!(f[0]["address"], "aws_kms_key.k");
+    assert_eq!(f[0]["related"][0]["file"], "m/variables.tf");
+    // --stdin-filename alone implies `-`.
+    let run = run_with_stdin(
+        tmp.path(),
+        &["check", "--format", "json", "--stdin-filename", "m/main.tf"],
+        STDIN_KEY,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // A file that does not exist yet (a new buffer) works the same.
+    let run = run_with_stdin(
+        tmp.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-",
+            "--stdin-filename",
+            "m/new.tf",
+        ],
+        STDIN_KEY,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(r["findings"][0]["file"], "m/new.tf");
+}
+
+#[test]
+fn stdin_without_a_name_is_main_tf_in_the_current_directory() {
+    let tmp = TempDir::new();
+    std::fs::write(tmp.path().join("terraform.tfvars"), "rotate = false\n").unwrap();
+    std::fs::write(tmp.path().join("variables.tf"), "variable \"rotate\" {}\n").unwrap();
+    let run = run_with_stdin(tmp.path(), &["check", "--format", "json", "-"], STDIN_KEY);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(r["findings"][0]["file"], "main.tf", "{r:#}");
+    assert_eq!(r["findings"][0]["related"][0]["file"], "terraform.tfvars");
+    // Clean input: exit 0, and nothing was written anywhere.
+    let run = run_with_stdin(
+        tmp.path(),
+        &["check", "-"],
+        "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n",
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!tmp.path().join("main.tf").exists());
+    // Usage errors.
+    for args in [
+        &["check", "-", "fixtures"][..],
+        &["check", "--stdin-filename", "x.tf", "fixtures"],
+        &["check", "-", "--stdin-filename", "notes.txt"],
+    ] {
+        let run = run_with_stdin(tmp.path(), args, STDIN_KEY);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    }
+    let run = run_with_stdin(tmp.path(), &["check", "-"], "\u{1}\u{0}");
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn stdin_fix_writes_the_fixed_text_to_stdout() {
+    let tmp = TempDir::new();
+    let run = run_with_stdin(tmp.path(), &["check", "--fix", "-"], ABSENT);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, ABSENT_FIXED);
+    assert!(run.stderr.contains("0 findings"), "{}", run.stderr);
+    assert!(!tmp.path().join("main.tf").exists());
+    // What cannot be fixed comes back unchanged, the finding on stderr, exit 1.
+    let tmp2 = TempDir::new();
+    std::fs::write(
+        tmp2.path().join("variables.tf"),
+        "variable \"rotate\" {\n  default = false\n}\n",
+    )
+    .unwrap();
+    let run = run_with_stdin(
+        tmp2.path(),
+        &["check", "--fix", "--format", "compact", "-"],
+        STDIN_KEY,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, STDIN_KEY);
+    assert!(run.stderr.contains("main.tf:2:"), "{}", run.stderr);
+    // Text that does not parse also comes back as it was, with exit 2.
+    let broken = "resource \"aws_kms_key\" \"k\" {\n";
+    let run = run_with_stdin(tmp.path(), &["check", "--fix", "-"], broken);
+    assert_eq!((run.code, run.stdout.as_str()), (2, broken));
+    // --diff works on standard input too.
+    let run = run_with_stdin(tmp.path(), &["check", "--diff", "-"], ABSENT);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("--- main.tf\n+++ main.tf\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef kmslint"),
+        ("fish", "complete -c kmslint"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer"),
+    ] {
+        let run = run_in(repo(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}:\n{}", run.stdout);
+        assert!(run.stdout.contains("stdin-filename"), "{shell}");
+    }
+    assert_eq!(run_in(repo(), &["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn rules_json_lists_every_rule() {
+    let run = run_in(repo(), &["rules", "--format", "json"]);
+    assert_eq!(run.code, 0);
+    let rules: Value = serde_json::from_str(&run.stdout).unwrap();
+    let rules = arr(&rules);
+    let ids: Vec<&str> = rules.iter().map(|r| string(&r["id"])).collect();
+    assert_eq!(
+        ids,
+        [
+            "config-recorder-kms-excluded",
+            "invalid-suppression",
+            ROTATION,
+            "unused-suppression"
+        ]
+    );
+    for r in rules {
+        has_keys(
+            r,
+            &[
+                "id",
+                "summary",
+                "severity",
+                "fix",
+                "enabled_by_default",
+                "meta",
+                "peers",
+                "doc",
+            ],
+        );
+        assert!(!string(&r["summary"]).is_empty());
+        assert!(["error", "warning", "note"].contains(&string(&r["severity"])));
+        assert!(["never", "sometimes", "always"].contains(&string(&r["fix"])));
+        assert!(repo().join(string(&r["doc"])).is_file(), "{r}");
+    }
+    let rotation = &rules[2];
+    assert_eq!(
+        rotation["peers"],
+        serde_json::json!([
+            "CKV_AWS_7",
+            "aws-kms-auto-rotate-keys",
+            "AVD-AWS-0065",
+            "AWS019"
+        ])
+    );
+    assert_eq!(rotation["enabled_by_default"], true);
+    assert_eq!(rules[3]["enabled_by_default"], false);
+    assert_eq!(rules[1]["meta"], true);
+    // The table is the default.
+    assert!(run_in(repo(), &["rules"]).stdout.starts_with("RULE "));
+}
+
+#[test]
+fn explain_by_peer_id_and_did_you_mean() {
+    let doc = std::fs::read_to_string(repo().join(format!("rules/{ROTATION}.md"))).unwrap();
+    for id in ["CKV_AWS_7", "avd-aws-0065", "aws-kms-auto-rotate-keys"] {
+        let run = run_in(repo(), &["explain", id]);
+        assert_eq!(run.code, 0, "{id}");
+        assert_eq!(run.stdout.trim_end(), doc.trim_end(), "{id}");
+    }
+    let run = run_in(repo(), &["explain", "kms-key-rotation-disable"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "unknown rule `kms-key-rotation-disable`; did you mean `kms-key-rotation-disabled`?"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn lsp_accepts_stdio_and_answers_initialize() {
+    use std::io::{BufRead, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(["lsp", "--stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let send = |stdin: &mut std::process::ChildStdin, body: &str| {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    };
+    send(
+        &mut stdin,
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+    );
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    stdout.read_exact(&mut body).unwrap();
+    let response: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(response["id"], 1);
+    assert_eq!(
+        response["result"]["serverInfo"]["name"], "kmslint",
+        "{response:#}"
+    );
+    send(
+        &mut stdin,
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+    );
+    send(
+        &mut stdin,
+        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+    );
+    send(&mut stdin, r#"{"jsonrpc":"2.0","method":"exit"}"#);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let args = [
+        "check",
+        "--statistics",
+        "fixtures/rotation-two-keys",
+        "fixtures/rotation-variable-default-false",
+        "fixtures/recorder-inclusion-missing-kms",
+    ];
+    let run = run_in(repo(), &args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // count, rule (padded), `[*]` when every finding of the rule is fixable, summary.
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').map(str::trim_end).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", run.stdout);
+    assert_eq!(rows[0][..2], ["3", ROTATION], "{}", run.stdout);
+    assert!(
+        rows[0][2].starts_with("[ ] Customer-managed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rows[1][..2], ["1", RECORDER], "{}", run.stdout);
+    assert!(rows[1][2].starts_with("[*] "), "{}", run.stdout);
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let run = run_in(repo(), &json_args);
+    let stats: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(stats[0]["rule"], ROTATION);
+    assert_eq!(stats[0]["count"], 3);
+    assert_eq!(stats[0]["fixable"], 2);
+    assert_eq!(stats[1]["count"], 1);
+    // Errors go to stderr, not into the statistics.
+    let run = run_in(
+        repo(),
+        &[
+            "check",
+            "--statistics",
+            "--format",
+            "json",
+            "fixtures/bad-syntax",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("error: fixtures/bad-syntax/broken.tf:4:1:"),
+        "{}",
+        run.stderr
+    );
+    serde_json::from_str::<Value>(&run.stdout).unwrap();
+    assert_eq!(
+        run_in(repo(), &["check", "--statistics", "--format", "sarif", "."]).code,
+        2
+    );
+}
+
+#[test]
+fn help_documents_the_flags_and_exit_codes() {
+    let run = run_in(repo(), &["check", "--help"]);
+    for flag in [
+        "--quiet",
+        "--select",
+        "--ignore",
+        "--stdin-filename",
+        "--statistics",
+        "--diff",
+        "--fix",
+        "Exit codes:",
+    ] {
+        assert!(
+            run.stdout.contains(flag),
+            "{flag} not in --help:\n{}",
+            run.stdout
+        );
+    }
 }

@@ -3,13 +3,15 @@
 //! plus in-process tests of the server over `lsp_server::Connection::memory()`.
 //!
 //! Neovim and pytest-lsp are installed by `.ci/run` (Debian `neovim`; PyPI `pytest-lsp` in
-//! `.ci/.venv`). When one is missing the test fails under CI (`CI` set) and is skipped with a
-//! loud message otherwise.
+//! `.ci/.venv`). When one is missing the test fails under CI (`CI=true`, as CI services and
+//! `.ci/run` set it) and is skipped with a loud message otherwise (`common::when_missing`).
 //!
 //! The latency benchmark is `#[ignore]`d; run it explicitly with
 //! `cargo test --release --test lsp -- --ignored --nocapture`.
 
-use std::io::{BufReader, Write};
+mod common;
+
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -29,16 +31,7 @@ const UNICODE_LINE: &str = "  /*🔑é*/ enable_key_rotation = false";
 
 /// Skips (or, under CI, fails) when a client program is missing.
 fn missing(what: &str, how: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required under CI but was not found ({how})");
-    }
-    // Straight to stderr: the test harness would swallow `eprintln!` of a passing test.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n{stars}\n  SKIPPED: {what} not found. Run `bash .ci/run` once (it installs it),\n  \
-         or {how}.\n{stars}\n",
-        stars = "*".repeat(76)
-    );
+    common::missing_program(what, how)
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {

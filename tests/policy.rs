@@ -498,7 +498,7 @@ fn fix_leaves_suppressed_findings_alone() {
     // Only the unsuppressed key changed.
     let expected = before.replace(
         "resource \"aws_kms_key\" \"reported\" {\n  description = \"no suppression\"\n}",
-        "resource \"aws_kms_key\" \"reported\" {\n  description = \"no suppression\"\n  enable_key_rotation = true\n}",
+        "resource \"aws_kms_key\" \"reported\" {\n  description         = \"no suppression\"\n  enable_key_rotation = true\n}",
     );
     assert_ne!(expected, before);
     assert_eq!(after, expected);
@@ -579,6 +579,55 @@ fn config_exclude_globs() {
     let (code, r) = check(&["fixtures/config-exclude/legacy/main.tf"]);
     assert_rows(&r, &[]);
     assert_eq!(code, 0);
+}
+
+#[test]
+fn config_exclude_glob_with_many_stars_on_a_deep_tree_returns_at_once() {
+    // A backtracking matcher needs ~C(200, 9) steps per name here; a linear one, microseconds.
+    let tmp = TempDir::new("glob-time");
+    let segment = "a".repeat(200);
+    let mut dir = tmp.0.clone();
+    for _ in 0..8 {
+        dir = dir.join(&segment);
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_kms_key\" \"x\" {\n  description = \"k\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.0.join(".kmslint.toml"),
+        "exclude = [\"*a*a*a*a*a*a*a*a*a*b\", \"**/a*a*a*a*a*a*a*a*a*a*a*a*a*b/**\"]\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(["check", "--format", "json", "."])
+        .current_dir(&tmp.0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Generous for a loaded 2-core machine; the old matcher did not finish in hours.
+    let limit = std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kmslint did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    // Nothing is excluded (no name ends in `b`): the finding is reported.
+    assert_eq!(status.code(), Some(1), "{report:#}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
 }
 
 /// A configuration error: exit 2, nothing on stdout, `file:line:column: message` on stderr.

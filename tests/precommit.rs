@@ -13,11 +13,15 @@
 //! seconds. What is tested (the manifest, the install, the hook's behaviour) does not depend
 //! on the optimisation level.
 //!
-//! Without `pre-commit` on PATH the test fails when `CI` is set and is skipped, loudly,
-//! otherwise.
+//! Without `pre-commit` on PATH the test fails under CI (`CI=true`, as CI services and
+//! `.ci/run` set it) and is skipped, loudly, otherwise (`common::when_missing` decides).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{when_missing, WhenMissing};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -178,19 +182,11 @@ const CLEAN: &str = "resource \"aws_kms_key\" \"logs\" {\n  enable_key_rotation 
 #[test]
 fn pre_commit_hook_fails_on_a_bad_file_and_passes_a_clean_one() {
     let Some(program) = find_on_path("pre-commit") else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "`pre-commit` is not on PATH and CI is set: run `bash .ci/run`, which installs it"
-            );
-        }
-        eprintln!(
-            "\n\n{bar}\nSKIPPED tests/precommit.rs: `pre-commit` is not on PATH.\n\
-             Run `bash .ci/run` (installs it into .ci/.venv), or\n\
-             `python3 -m venv .ci/.venv && .ci/.venv/bin/pip install 'pre-commit==4.*'` and\n\
-             `PATH=$PWD/.ci/.venv/bin:$PATH cargo test --test precommit`.\n{bar}\n\n",
-            bar = "!".repeat(78)
+        return common::missing_program(
+            "`pre-commit` (PyPI)",
+            "`python3 -m venv .ci/.venv && .ci/.venv/bin/pip install 'pre-commit==4.*'` and \
+             `PATH=$PWD/.ci/.venv/bin:$PATH cargo test --test precommit`",
         );
-        return;
     };
     let tmp = TempDir::new();
     let pre_commit = PreCommit {
@@ -284,4 +280,23 @@ fn pre_commit_hook_fails_on_a_bad_file_and_passes_a_clean_one() {
     git(&consumer, &["add", "-A"]);
     let (code, out) = pre_commit.run(&consumer, &["run", "--all-files"]);
     assert_eq!(code, 0, "pre-commit output:\n{out}");
+}
+
+#[test]
+fn a_missing_program_fails_under_ci_and_skips_locally() {
+    use std::ffi::OsStr;
+    for ci in ["true", "1", "yes", "TRUE", "woodpecker"] {
+        assert_eq!(
+            when_missing(Some(OsStr::new(ci))),
+            WhenMissing::Fail,
+            "CI={ci}"
+        );
+    }
+    for ci in [None, Some(""), Some("0"), Some("false"), Some("False")] {
+        assert_eq!(
+            when_missing(ci.map(OsStr::new)),
+            WhenMissing::Skip,
+            "CI={ci:?}"
+        );
+    }
 }

@@ -2,8 +2,9 @@
 //!
 //! Edits never reformat a file. Each pass lints, applies every safe fix whose edits do not
 //! overlap an earlier one, re-parses the result (a fix that would leave a file that does not
-//! parse is dropped and reported), and writes the file atomically (temporary file + rename).
-//! Passes repeat until nothing changes, at most [`MAX_PASSES`] times.
+//! parse is dropped and reported), and writes the file ([`write_atomically`]). Passes repeat
+//! until nothing changes, at most [`MAX_PASSES`] times. A dry run ([`FixMode::DryRun`], for
+//! `--diff` and standard input) does the same in memory and writes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use crate::finding::LintOutput;
 use crate::finding::{Edit, Fix, LintError};
-use crate::lint::lint_paths;
+use crate::lint::{lint, LintOptions, Overlay};
 use crate::read::parse_source;
 use crate::source::{FileRef, SourceFile};
 
@@ -28,6 +29,34 @@ pub struct FixSummary {
     pub errors: Vec<LintError>,
 }
 
+/// Whether fixed files are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixMode {
+    /// Write every fixed file in place (`--fix`).
+    Write,
+    /// Keep the fixed texts in memory (`--diff`, standard input); nothing is written.
+    DryRun,
+}
+
+/// One file `--fix` changed (or, in a dry run, would change).
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    /// The path as shown in reports.
+    pub display: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The result of [`fix`].
+#[derive(Debug, Default)]
+pub struct FixRun {
+    /// The lint of the fixed files (what is left).
+    pub out: LintOutput,
+    pub summary: FixSummary,
+    /// Every changed file, by path.
+    pub changes: BTreeMap<PathBuf, FileChange>,
+}
+
 /// Lints `paths`, applies safe fixes until nothing changes, and returns the final lint.
 pub fn fix_paths(paths: &[PathBuf]) -> (LintOutput, FixSummary) {
     fix_paths_with(paths, &|_| {})
@@ -39,15 +68,37 @@ pub fn fix_paths_with(
     paths: &[PathBuf],
     post: &dyn Fn(&mut LintOutput),
 ) -> (LintOutput, FixSummary) {
-    let lint = |paths: &[PathBuf]| {
-        let mut out = lint_paths(paths);
+    let run = fix(
+        paths,
+        &Overlay::new(),
+        &LintOptions::default(),
+        post,
+        FixMode::Write,
+    );
+    (run.out, run.summary)
+}
+
+/// The `--fix` loop. Files in `overlay` are read from it instead of the disk (an editor
+/// buffer or standard input); in [`FixMode::DryRun`] every fixed text goes into a copy of
+/// it, so later passes see the fixed text and nothing is written.
+pub fn fix(
+    paths: &[PathBuf],
+    overlay: &Overlay,
+    options: &LintOptions,
+    post: &dyn Fn(&mut LintOutput),
+    mode: FixMode,
+) -> FixRun {
+    let mut overlay = overlay.clone();
+    let lint = |overlay: &Overlay| {
+        let mut out = lint(paths, overlay, options);
         post(&mut out);
         out
     };
     let mut summary = FixSummary::default();
+    let mut changes: BTreeMap<PathBuf, FileChange> = BTreeMap::new();
     let mut rejected: BTreeSet<PathBuf> = BTreeSet::new();
     for _ in 0..MAX_PASSES {
-        let out = lint(paths);
+        let out = lint(&overlay);
         let mut by_file: BTreeMap<PathBuf, (FileRef, Vec<&Fix>)> = BTreeMap::new();
         for finding in out.findings.iter().filter(|f| f.suppression.is_none()) {
             let Some(fix) = finding.fix.as_ref().filter(|f| f.is_safe()) else {
@@ -70,13 +121,25 @@ pub fn fix_paths_with(
         }
         let mut changed = false;
         for (path, (file, fixes)) in by_file {
-            match apply_to_file(&file, &fixes) {
-                Ok(n) if n > 0 => {
+            let in_memory = mode == FixMode::DryRun || overlay.contains_key(&path);
+            match apply_to_file(&file, &fixes, !in_memory) {
+                Ok(Some((text, n))) => {
                     summary.fixed += n;
                     summary.files.insert(file.display.clone());
+                    changes
+                        .entry(path.clone())
+                        .or_insert_with(|| FileChange {
+                            display: file.display.clone(),
+                            before: file.text.clone(),
+                            after: String::new(),
+                        })
+                        .after = text.clone();
+                    if in_memory {
+                        overlay.insert(path, text);
+                    }
                     changed = true;
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(e) => {
                     rejected.insert(path);
                     summary.errors.push(e);
@@ -86,16 +149,29 @@ pub fn fix_paths_with(
         if !changed {
             let mut out = out;
             out.errors.extend(summary.errors.iter().cloned());
-            return (out, summary);
+            return FixRun {
+                out,
+                summary,
+                changes,
+            };
         }
     }
-    let mut out = lint(paths);
+    let mut out = lint(&overlay);
     out.errors.extend(summary.errors.iter().cloned());
-    (out, summary)
+    FixRun {
+        out,
+        summary,
+        changes,
+    }
 }
 
-/// Applies the non-overlapping fixes to a file; returns how many were applied.
-fn apply_to_file(file: &FileRef, fixes: &[&Fix]) -> Result<usize, LintError> {
+/// Applies the non-overlapping fixes to a file; returns the new text and how many fixes were
+/// applied (`None` when none applies). With `write`, the file on disk is replaced.
+fn apply_to_file(
+    file: &FileRef,
+    fixes: &[&Fix],
+    write: bool,
+) -> Result<Option<(String, usize)>, LintError> {
     let error = |message: String| LintError {
         path: file.display.clone(),
         message,
@@ -103,13 +179,15 @@ fn apply_to_file(file: &FileRef, fixes: &[&Fix]) -> Result<usize, LintError> {
     };
     let (text, applied) = apply_edits(&file.text, fixes);
     if applied == 0 {
-        return Ok(0);
+        return Ok(None);
     }
-    // Never write over a file that changed since it was read.
-    let on_disk = std::fs::read_to_string(&file.path)
-        .map_err(|e| error(format!("cannot re-read before fixing: {e}")))?;
-    if on_disk != file.text {
-        return Err(error("file changed while fixing; not modified".to_string()));
+    if write {
+        // Never write over a file that changed since it was read.
+        let on_disk = std::fs::read_to_string(&file.path)
+            .map_err(|e| error(format!("cannot re-read before fixing: {e}")))?;
+        if on_disk != file.text {
+            return Err(error("file changed while fixing; not modified".to_string()));
+        }
     }
     let candidate: FileRef = Arc::new(SourceFile::new(
         file.path.clone(),
@@ -123,9 +201,14 @@ fn apply_to_file(file: &FileRef, fixes: &[&Fix]) -> Result<usize, LintError> {
             e.message
         )));
     }
-    write_atomically(&file.path, &candidate.text)
-        .map_err(|e| error(format!("cannot write fixed file: {e}")))?;
-    Ok(applied)
+    if write {
+        write_atomically(&file.path, &candidate.text).map_err(|e| {
+            error(format!(
+                "cannot write the fixed file: {e}; file left unchanged"
+            ))
+        })?;
+    }
+    Ok(Some((candidate.text.clone(), applied)))
 }
 
 /// Applies whole fixes in order of their first edit, skipping any fix that overlaps one
@@ -161,29 +244,178 @@ pub fn apply_edits(text: &str, fixes: &[&Fix]) -> (String, usize) {
     (out, applied)
 }
 
-/// Writes through a temporary file in the same directory and renames it over the target,
-/// keeping the original permissions, so a crash never leaves a half-written file.
+/// Writes `text` to `path` so that a crash never leaves a half-written file and the file
+/// stays what it was apart from its contents:
+///
+/// - a symbolic link is followed: its target is written and the link stays a link;
+/// - a file without any write permission bit is refused (also for root, who could write it
+///   anyway), as is a file the process may not write;
+/// - the new text goes to a temporary file in the target's directory (created private),
+///   which gets the original's owner, group and mode and is renamed over it;
+/// - a file with several hard links, or whose owner cannot be given to the temporary file
+///   (someone else's file in a group-writable directory), is written in place instead, since
+///   a rename would split the links or change the owner; that write is not atomic.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
+    use std::io::{Error, ErrorKind};
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path).map_err(|e| {
+            Error::new(
+                e.kind(),
+                format!(
+                    "{} is a symbolic link whose target cannot be resolved: {e}",
+                    path.display()
+                ),
+            )
+        })?
+    } else {
+        path.to_path_buf()
+    };
+    let existing = match std::fs::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(meta) = &existing {
+        if !meta.is_file() {
+            return Err(Error::other(format!(
+                "{} is not a regular file",
+                target.display()
+            )));
+        }
+        if is_read_only(meta) {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                format!(
+                    "{} is read-only{}: make it writable to let kmslint change it",
+                    target.display(),
+                    mode_text(meta)
+                ),
+            ));
+        }
+        // The permission bits allow it; can this process write it?
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!("{} is not writable: {e}", target.display()),
+                )
+            })?;
+        if hard_links(meta) > 1 {
+            return write_in_place(&target, text);
+        }
+    }
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.kmslint-{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = create_temp(&tmp, existing.is_some())?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
+        if let Some(meta) = &existing {
+            if !copy_owner(&f, meta) {
+                return Ok(false);
+            }
+            // After the owner: changing the owner may clear set-id bits.
             std::fs::set_permissions(&tmp, meta.permissions())?;
         }
-        std::fs::rename(&tmp, path)
+        drop(f);
+        std::fs::rename(&tmp, &target)?;
+        Ok(true)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let _ = std::fs::remove_file(&tmp);
+            write_in_place(&target, text)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
+}
+
+/// Overwrites a file's contents, keeping its inode (links, owner, mode, extended attributes).
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.set_len(text.len() as u64)?;
+    f.sync_all()
+}
+
+/// True when no write permission bit is set: such a file is not edited even by root, who
+/// could write it regardless.
+#[cfg(unix)]
+fn is_read_only(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o222 == 0
+}
+
+#[cfg(not(unix))]
+fn is_read_only(meta: &std::fs::Metadata) -> bool {
+    meta.permissions().readonly()
+}
+
+#[cfg(unix)]
+fn mode_text(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    format!(" (mode {:04o})", meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn mode_text(_: &std::fs::Metadata) -> String {
+    String::new()
+}
+
+#[cfg(unix)]
+fn hard_links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn hard_links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// The temporary file: readable by the owner only until it gets the original's mode; a new
+/// file gets the usual mode (0666 less the umask).
+fn create_temp(tmp: &Path, replacing: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if replacing {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = replacing;
+    options.open(tmp)
+}
+
+/// Gives the temporary file the original's owner and group; false when that is not allowed.
+#[cfg(unix)]
+fn copy_owner(f: &std::fs::File, meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(current) = f.metadata() else {
+        return false;
+    };
+    if current.uid() == meta.uid() && current.gid() == meta.gid() {
+        return true;
+    }
+    std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).is_ok()
+}
+
+#[cfg(not(unix))]
+fn copy_owner(_: &std::fs::File, _: &std::fs::Metadata) -> bool {
+    true
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use crate::config::{Config, ConfigError, FILE_NAME};
 use crate::finding::{LintOutput, Severity, SuppressionKind};
 use crate::paths::canonical;
-use crate::rules::RuleOptions;
+use crate::rules::{self, RuleOptions};
 use crate::source::FileRef;
 use baseline::Baseline;
 
@@ -166,9 +166,8 @@ impl Policy {
         if options.report_unused {
             options.extra_files = self.linted_files();
         }
-        let enabled = |file: &FileRef, rule: &str| {
-            self.config_for(&file.path).is_none_or(|c| c.enabled(rule))
-        };
+        let enabled =
+            |file: &FileRef, rule: &str| self.enabled(self.config_for(&file.path).as_deref(), rule);
         suppress::apply(out, &options, &enabled);
         // The suppression pass adds findings of its own.
         self.apply_config(out);
@@ -181,10 +180,14 @@ impl Policy {
     /// configured severities.
     fn apply_config(&self, out: &mut LintOutput) {
         out.findings.retain_mut(|f| {
-            let Some(config) = self.config_for(&f.file.path) else {
+            let config = self.config_for(&f.file.path);
+            if !self.enabled(config.as_deref(), f.rule) {
+                return false;
+            }
+            let Some(config) = config else {
                 return true;
             };
-            if !config.enabled(f.rule) || config.is_excluded(&canonical(&f.file.path)) {
+            if config.is_excluded(&canonical(&f.file.path)) {
                 return false;
             }
             if let Some(s) = config.severity(f.rule) {
@@ -200,6 +203,18 @@ impl Policy {
             self.config_for(&path)
                 .is_none_or(|c| !c.is_excluded(&canonical(&path)))
         });
+    }
+
+    /// Whether a rule's findings are kept under `config`: its `enabled` setting, else the
+    /// rule's default; `--report-unused-ignores` turns `unused-suppression` on.
+    fn enabled(&self, config: Option<&Config>, rule: &str) -> bool {
+        if let Some(setting) = config.and_then(|c| c.enabled_setting(rule)) {
+            return setting;
+        }
+        if rule == rules::unused_suppression::META.id {
+            return self.suppress.report_unused;
+        }
+        rules::find(rule).is_none_or(|m| m.default_enabled)
     }
 
     /// Every file the lint read and may report in, except excluded ones.

@@ -46,12 +46,12 @@ pub static META: RuleMeta = RuleMeta {
             id: "CKV_AWS_7",
         },
         PeerId {
-            tool: Peer::Trivy,
-            id: "AVD-AWS-0065",
-        },
-        PeerId {
             tool: Peer::Tfsec,
             id: "aws-kms-auto-rotate-keys",
+        },
+        PeerId {
+            tool: Peer::Trivy,
+            id: "AVD-AWS-0065",
         },
         PeerId {
             tool: Peer::Tfsec,

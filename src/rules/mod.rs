@@ -228,6 +228,17 @@ pub fn with_peer_id(id: &str, tools: &[Peer]) -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// The rules an id names on the command line (`--select`, `--ignore`, `explain`): a rule id
+/// names itself; a peer's id (checkov `CKV_AWS_7`, trivy `AVD-AWS-0065`, tfsec
+/// `aws-kms-auto-rotate-keys`, compared without regard to case) names the rules that declare
+/// it. Empty for an unknown id.
+pub fn for_id(id: &str) -> Vec<&'static RuleMeta> {
+    match find(id) {
+        Some(meta) => vec![meta],
+        None => with_peer_id(id, &[Peer::Checkov, Peer::Tfsec, Peer::Trivy]),
+    }
+}
+
 /// Strings a byte search looks for to decide whether a module can matter to any rule.
 pub fn prefilter_needles() -> Vec<&'static str> {
     let mut needles: Vec<&'static str> = RULES

@@ -9,7 +9,8 @@ pub static META: RuleMeta = RuleMeta {
     id: "unused-suppression",
     summary: "A kmslint suppression comment that silences nothing (--report-unused-ignores)",
     severity: Severity::Warning,
-    default_enabled: true,
+    // Off unless `--report-unused-ignores` (or `enabled = true` in `.kmslint.toml`).
+    default_enabled: false,
     fix: FixAvailability::Never,
     doc: include_str!("../../rules/unused-suppression.md"),
     resource_types: &[],

@@ -471,3 +471,52 @@ pub fn copy_dir(src: &Path, dst: &Path, skip: &[&str]) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// External programs some tests need (pre-commit, Neovim, pytest-lsp)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`. GitHub
+/// Actions, GitLab CI and most other services set `CI=true`; so does `.ci/run`.
+pub fn under_ci(ci: Option<&std::ffi::OsStr>) -> bool {
+    ci.map(|v| v.to_string_lossy().trim().to_ascii_lowercase())
+        .is_some_and(|v| !(v.is_empty() || v == "0" || v == "false"))
+}
+
+/// What a test does when a program it needs is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenMissing {
+    /// Under CI: the test fails, so that a broken install step cannot pass as green.
+    Fail,
+    /// Locally: the test returns early, after a visible message.
+    Skip,
+}
+
+pub fn when_missing(ci: Option<&std::ffi::OsStr>) -> WhenMissing {
+    if under_ci(ci) {
+        WhenMissing::Fail
+    } else {
+        WhenMissing::Skip
+    }
+}
+
+/// Call when `what` is not installed, then return from the test: panics under CI; otherwise
+/// prints a SKIPPED banner straight to the process's stderr (the test harness captures
+/// `eprintln!` of a passing test, which would make the skip silent).
+pub fn missing_program(what: &str, how: &str) {
+    match when_missing(std::env::var_os("CI").as_deref()) {
+        WhenMissing::Fail => panic!(
+            "{what} is required under CI (CI={:?}) but was not found: {how}",
+            std::env::var_os("CI").unwrap_or_default()
+        ),
+        WhenMissing::Skip => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n{stars}\n  SKIPPED: {what} not found. Run `bash .ci/run` once (it installs it),\n  \
+                 or {how}.\n{stars}\n",
+                stars = "*".repeat(76)
+            );
+        }
+    }
+}
