@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod config;
 pub mod discover;
 pub mod eval;
+pub mod filter_pattern;
 pub mod finding;
 pub mod fix;
 pub mod hcl;
