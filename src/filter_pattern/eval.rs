@@ -313,7 +313,9 @@ fn regex_in_tokens(r: &Regex, tokens: &[String]) -> Match {
         return Match::Unknown;
     }
     let anchored = r.has_anchors();
-    if !anchored && tokens.iter().any(|tok| r.search(tok) == Some(true)) {
+    let found = |text: &str| r.search(text) == Some(true);
+    // A regex that matches the empty string matches every line.
+    if !anchored && (found("") || tokens.iter().any(|tok| found(tok))) {
         return Match::Yes;
     }
     if anchored || r.can_consume_any(&STRUCTURAL) || r.can_consume_any(&BLANKS) {

@@ -184,6 +184,8 @@ mod parse;
 mod regex;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;

@@ -618,6 +618,9 @@ fn space_delimited_patterns() {
     assert_eq!(words("[w1=ERROR, w2]", "ERROR message"), Yes);
     assert_eq!(words("[w1=ERROR, w2]", "ERROR WARN message"), No);
     assert_eq!(words("[w1=ERROR || w1=WARN, w2]", "WARN message"), Yes);
+    let neither = "[w1!=ERROR && w1!=WARNING, w2]";
+    assert_eq!(words(neither, "INFO message"), Yes);
+    assert_eq!(words(neither, "WARNING message"), No);
     // On a JSON event the field split depends on text we do not have.
     check("[version, account, ...]", Unknown, Unknown);
 }
