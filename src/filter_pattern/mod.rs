@@ -24,9 +24,9 @@
 //!
 //! The parser never panics, uses recursion only for parentheses (at most [`MAX_NESTING`] deep; deeper
 //! input is an error, not a stack overflow) and is linear in the length of the pattern. No regular
-//! expression is used to read a pattern. Evaluation is linear in the size of the pattern and the event,
-//! except for `%regex%` values, which cost O(text × regex) (a Thompson-style simulation, never
-//! backtracking).
+//! expression is used to read a pattern. Evaluating a JSON pattern walks one selector per condition;
+//! a term costs one search of the event's text; a `%regex%` value costs O(text × regex) (a
+//! Thompson-style simulation, never backtracking).
 //!
 //! # Grammar
 //!
@@ -45,8 +45,8 @@
 //! and-expr    = primary { "&&" primary } ;
 //! primary     = "(" or-expr ")" | condition ;          (* at most MAX_NESTING nested "(" *)
 //! condition   = selector ( cmp-op value | "IS" ( "TRUE" | "FALSE" | "NULL" ) | "NOT" "EXISTS" | "EXISTS" ) ;
-//! selector    = "$" "." member { "." member | index } ;        (* no blanks inside *)
-//! member      = name { index } | "*" ;
+//! selector    = "$." step { "." step | index } ;       (* no blanks inside a selector *)
+//! step        = name | "*" ;
 //! index       = "[" ( digit { digit } | "*" ) "]" ;
 //! name        = ( letter | digit | "-" | "_" ) { letter | digit | "-" | "_" } ;  (* ASCII *)
 //! cmp-op      = "=" | "!=" | "<" | "<=" | ">" | ">=" ;
@@ -59,14 +59,13 @@
 //! number      = [ "+" | "-" ] ( digits [ "." [ digits ] ] | "." digits ) [ ( "e" | "E" ) [ "+" | "-" ] digits ] ;
 //!
 //! (* space-delimited patterns *)
-//! fields      = field { "," field } [ "," ] ;
-//! field       = "..." | col-name [ col-or ] ;          (* at most one "..." *)
-//! col-or      = col-and { "||" col-name col-and-rest } ;
-//! col-and     = cmp-op value { "&&" col-name cmp-op value } ;   (* every col-name is the field's own *)
-//! col-name    = ( letter | digit | "-" | "_" ) { letter | digit | "-" | "_" } ;
+//! fields      = field { "," field } [ "," ] ;              (* at most one "..." *)
+//! field       = "..." | name [ cmp-op value { ( "&&" | "||" ) name cmp-op value } ] ;
+//!                         (* && binds tighter; every name in a field is that field's own;
+//!                            a bare value here also stops at "," *)
 //!
-//! (* term patterns *)
-//! term        = [ "?" | "-" blank* ] ( quoted | word ) ;
+//! (* term patterns: terms are separated by blanks; a quoted phrase is followed by a blank or the end *)
+//! term        = [ "?" | "-" { blank } ] ( quoted | word ) ;
 //! word        = ( letter | digit | "_" ) { letter | digit | "_" } ;  (* ASCII *)
 //! ```
 //!
@@ -78,76 +77,88 @@
 //!
 //! Sources (cited below by tag):
 //!
-//! * **[FPS]** CloudWatch Logs User Guide, "Filter pattern syntax for metric filters, subscription
+//! * **\[FPS\]** CloudWatch Logs User Guide, "Filter pattern syntax for metric filters, subscription
 //!   filters, filter log events, and Live Tail",
 //!   <https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html>. The
 //!   regex section and quotas are read from the current page; the JSON, term and space-delimited
 //!   sections from the page's published source in `awsdocs/amazon-cloudwatch-logs-user-guide`
 //!   (`doc_source/FilterAndPatternSyntax.md`, revisions 1487b94 of 2018-08-30 and 5bd7d24 of
-//!   2022-03-25, the last before the repository was archived). The current split-out page
-//!   **[JSON]**, "Using filter patterns to match terms in JSON log events"
+//!   2022-03-25, the last before the repository was archived; its JSON section is "Using metric
+//!   filters to match terms and extract values from JSON log events"). Of the current split-out page
+//!   **\[JSON\]**, "Using filter patterns to match terms in JSON log events"
 //!   (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html>),
-//!   and its predecessor "Using metric filters to match terms and extract values from JSON log events"
-//!   say the same for everything used here as far as our copies go.
-//! * **[CDK]** `aws/aws-cdk`, `packages/aws-cdk-lib/aws-logs/lib/pattern.ts`: AWS's own generator of
+//!   our copy has only the opening, which shows the same examples (`{ $.eventType = "UpdateTrail" }`,
+//!   `{ $.sourceIPAddress != 123.123.* }`); a rule that disagrees with the current page is a bug here.
+//! * **\[CDK\]** `aws/aws-cdk`, `packages/aws-cdk-lib/aws-logs/lib/pattern.ts`: AWS's own generator of
 //!   patterns (`FilterPattern.exists` = `$.f = "*"`, `isNull` = `IS NULL`, `notExists` =
 //!   `NOT EXISTS`, `booleanValue` = `IS TRUE`/`IS FALSE`, `regexValue` = `%…%`, `anyTermGroup` =
 //!   `?"a" "b" ?"c" "d"`; quoted strings escape `\` and `"` with a backslash).
-//! * **[AZUL]** DataBiosphere/azul#5884: tested in the console, `{($.errorCode = "AccessDenied") &&
+//! * **\[AZUL\]** DataBiosphere/azul#5884: tested in the console, `{($.errorCode = "AccessDenied") &&
 //!   ($.userIdentity.invokedBy != "cloudfront.amazonaws.com")}` does **not** match an event without
-//!   `invokedBy`. **[MYMOVE]** transcom/mymove#2320: "If you only give `!=` and do not include
+//!   `invokedBy`. **\[MYMOVE\]** transcom/mymove#2320: "If you only give `!=` and do not include
 //!   `NOT EXISTS` then the filter does not return lines where the given property was not defined";
 //!   "The `*` in the middle of a value is treated as a literal".
-//! * **[KMS]** AWS KMS Developer Guide, CloudTrail examples for DisableKey and ScheduleKeyDeletion
+//! * **\[KMS\]** AWS KMS Developer Guide, CloudTrail examples for DisableKey and ScheduleKeyDeletion
 //!   (see `src/filter_pattern/events/README.md`).
+//! * Reports of patterns AWS rejected or accepted: single-quoted strings are "user error"
+//!   (hashicorp/terraform-provider-aws#2945); `{ status = "401" }`, without `$.`, fails with
+//!   `InvalidParameterException` (aws-cdk#15047); a space-delimited field condition naming another
+//!   field, `status_code = 4* && bytes > 1000`, gives "Invalid filter pattern" (awsdocs
+//!   amazon-cloudwatch-logs-user-guide#21); a *quoted* `"%bar%"` is a string, not a regex
+//!   (aws-cdk#30451); `%Task timed out after|^REPORT\s.+\sStatus: timeout%` is accepted (aws-cdk#36901).
 //!
 //! Decisions, JSON patterns (evaluated by [`Pattern::matches_json`]):
 //!
 //! | case | result | source / note |
 //! |---|---|---|
-//! | `&&` / `||` / parentheses | Kleene three-valued logic over [`Match`]; `&&` binds tighter | [FPS] "() > && > \|\|" |
-//! | strings | case-sensitive, exact | [FPS] |
-//! | `*` at the start and/or end of a value (quoted or bare) | suffix / prefix / substring match; `*` alone matches any string or number | [FPS], [CDK] quotes wildcards; CIS uses `"*UnauthorizedOperation"` |
-//! | `*` anywhere else | a literal `*` | [FPS] "`Ev*ent` will only match the actual string", [MYMOVE] |
-//! | selector resolves to an array or object | `=`, `!=`, `<`… and regex never match | [FPS] "both `{$.users = 1}` and `{$.users != 1}` will fail to match" |
-//! | selector does not resolve (missing member, index out of range, member of a scalar, through `null`) | every comparison, `!=` included, is `No`; `NOT EXISTS` is `Yes` | [FPS] "If arrayKey is not an array this will be false", [AZUL], [MYMOVE] |
-//! | `IS NULL` | `Yes` only for a JSON `null` | [FPS] "only be true if the specified object is set to null" |
-//! | `IS TRUE` / `IS FALSE` | `Yes` only for a JSON `true` / `false` (not the strings `"true"`/`"false"`) | [FPS] |
-//! | `EXISTS` | the negation of `NOT EXISTS` | **uncertain**: the 2022 page says "`IS NOT` and `EXISTS` currently aren't supported", and [CDK] spells "exists" as `= "*"`. We accept it rather than call a possibly valid pattern broken. `IS NOT` is a parse error. |
-//! | `=`/`!=` on a string field | text comparison with the value's text (a bare number is compared as text, so `$.recipientAccountId = 111122223333` matches the string `"111122223333"`) | [FPS] example "the recipientAccountId is 123456789012" |
-//! | `=`/`!=` on a number field | numeric when the value's text is a number (quoted or bare: `= 20`, `= 2e1`, `= "20"`); otherwise the value is matched, with wildcards, against the number's decimal text (`= 2*`) | [FPS] "Use the asterisk as a wild card to match numbers" |
+//! | `&&` / `||` / parentheses | Kleene three-valued logic over [`Match`]; `&&` binds tighter | \[FPS\] "() > && > \|\|" |
+//! | strings | case-sensitive, exact | \[FPS\] |
+//! | `*` at the start and/or end of a value (quoted or bare) | suffix / prefix / substring match; `*` alone matches any string or number | \[FPS\], \[CDK\] quotes wildcards; CIS uses `"*UnauthorizedOperation"` |
+//! | `*` anywhere else | a literal `*` | \[FPS\] "`Ev*ent` will only match the actual string", \[MYMOVE\] |
+//! | selector resolves to an array or object | `=`, `!=`, `<`… and regex never match | \[FPS\] "both `{$.users = 1}` and `{$.users != 1}` will fail to match" |
+//! | selector does not resolve (missing member, index out of range, member of a scalar, through `null`) | every comparison, `!=` included, is `No`; `NOT EXISTS` is `Yes` | \[FPS\] "If arrayKey is not an array this will be false", \[AZUL\], \[MYMOVE\] |
+//! | `IS NULL` | `Yes` only for a JSON `null` | \[FPS\] "only be true if the specified object is set to null" |
+//! | `IS TRUE` / `IS FALSE` | `Yes` only for a JSON `true` / `false` (not the strings `"true"`/`"false"`) | \[FPS\] |
+//! | `EXISTS` | the negation of `NOT EXISTS` | **uncertain**: the 2022 page says "`IS NOT` and `EXISTS` currently aren't supported", and \[CDK\] spells "exists" as `= "*"`. We accept it rather than call a possibly valid pattern broken. `IS NOT` is a parse error. |
+//! | `=`/`!=` on a string field | text comparison with the value's text (a bare number is compared as text, so `$.recipientAccountId = 111122223333` matches the string `"111122223333"`) | \[FPS\] lists "the recipientAccountId is 123456789012" among what JSON filters express; CloudTrail writes account ids as strings |
+//! | `=`/`!=` on a number field | numeric when the value's text is a number (quoted or bare: `= 20`, `= 2e1`, `= "20"`); otherwise the value is matched, with wildcards, against the number's decimal text (`= 2*`) | \[FPS\] "Use the asterisk as a wild card to match numbers" |
 //! | `=`/`!=` on `true`/`false`/`null` | `Unknown` | **uncertain**: the docs say a selector must point at a string or number and give `IS` for the others |
-//! | `<` `<=` `>` `>=` on a number field | numeric (`f64`) | [FPS] |
+//! | `<` `<=` `>` `>=` on a number field | numeric (`f64`) | \[FPS\] |
 //! | … on a string field | `Unknown` if the string is a number (AWS may or may not convert it), `No` otherwise | **uncertain** |
 //! | … on `true`/`false`/`null` | `No` | |
 //! | `$.a.*`, `$.a[*]` | parsed; any condition using them is `Unknown` | **not documented** in the pages we read; the semantics (any element? all?) cannot be decided |
 //! | a member name applied to an array (`$.resources.ARN`) | `Unknown` | **not documented**: an implementation may or may not look inside the elements |
 //! | `$.['key']`, `$["key"]` | parse error | not in the documented selector syntax ("alphanumeric strings that also support `-` and `_`") |
-//! | `%regex%` values | evaluated when the regex uses only the subset below, else `Unknown` | [FPS] |
+//! | `%regex%` values | evaluated when the regex uses only the subset below, else `Unknown` | \[FPS\] |
 //!
 //! `!=` on a missing field is the decision that matters most for lint rules: a pattern such as
 //! `{ $.eventName != Decrypt }` does not match events that have no `eventName`, so `!=` never turns a
 //! filter into "everything else".
 //!
 //! Term patterns: a term (word or quoted phrase) matches when the log text contains it, case-sensitively
-//! (`ERROR` matches `ERRORCODE`, [FPS]). Plain terms must all match, `-term`s must not. With `?term`s,
+//! (`ERROR` matches `ERRORCODE`, \[FPS\]). Plain terms must all match, `-term`s must not. With `?term`s,
 //! each `?` term starts an alternative that takes the plain and `-` terms after it, and the pattern
-//! matches when one alternative does, as [CDK]'s `anyTermGroup` generates it. Terms *before* the first
+//! matches when one alternative does, as \[CDK\]'s `anyTermGroup` generates it. Terms *before* the first
 //! `?` term are not described anywhere: we evaluate both readings (an alternative of their own, or
 //! required by every alternative) and answer `Unknown` when they disagree. A blank quoted phrase (`" "`,
-//! `""`) matches every event ([FPS] "You can match everything … with `" "`"). Unquoted terms may contain
-//! only letters, digits and `_` ([FPS] "terms that include characters other than alphanumeric or
+//! `""`) matches every event (\[FPS\] "You can match everything … with `" "`"). Unquoted terms may contain
+//! only letters, digits and `_` (\[FPS\] "terms that include characters other than alphanumeric or
 //! underscore must be placed inside double quotes"); anything else is a parse error. A standalone
 //! `%regex%` pattern matches when the regex matches anywhere in the text.
 //!
 //! A term or standalone regex on a *JSON event* ([`Pattern::matches_json`]) is judged against the
 //! event's JSON text, which we do not have byte for byte (member order and blanks are CloudTrail's).
-//! We look for the term inside each member name and each scalar, JSON-encoded as CloudTrail writes
-//! them: found → `Yes`; not found → `No` when the term has no `{ } [ ] , : " \` and no leading or
-//! trailing blank (so it could not match across two members), `Unknown` otherwise. Regexes likewise,
-//! with `Unknown` also for anchored ones.
+//! We look for the term inside each member name and each scalar, JSON-encoded with standard escapes
+//! (we assume CloudTrail's are the same): found → `Yes`; not found → `No` when the term has no
+//! `{ } [ ] , : " \` and no leading or trailing blank (so it could not match across two members),
+//! `Unknown` otherwise. Regexes likewise: found in one member → `Yes` (a regex that matches the empty
+//! string matches every event); not found → `No` only when no step of the regex can consume one of
+//! those characters or a blank and it has no `^`/`$`, else `Unknown`.
 //!
-//! Space-delimited patterns are parsed completely ([FPS]: `...` stands for any number of fields;
+//! [`Pattern::matches_text`] with a JSON pattern parses the line with `serde_json` (nesting up to 128
+//! levels); a line that is not one JSON value does not match.
+//!
+//! Space-delimited patterns are parsed completely (\[FPS\]: `...` stands for any number of fields;
 //! without it the number of fields must be equal; `"…"` and `[…]` in the log line are one field; a
 //! field's conditions may name only that field, awsdocs issue #21). [`Pattern::matches_text`] evaluates
 //! them. On a JSON event they are `Unknown`: how a CloudTrail record's JSON text splits into fields
@@ -155,15 +166,17 @@
 //!
 //! # Regular expressions
 //!
-//! Allowed characters ([FPS]): ASCII letters and digits, `_ # = @ / ; , -`, the operators
-//! `^ $ ? [ ] { } | \ * + .`, and also `:` and space (AWS's own [CDK] example `%bind: address already
-//! in use%` needs them). `(`, `)`, other symbols and multi-byte characters are parse errors, as [FPS]
+//! Allowed characters (\[FPS\]): ASCII letters and digits, `_ # = @ / ; , -`, the operators
+//! `^ $ ? [ ] { } | \ * + .`, and also `:` and space (AWS's own \[CDK\] example `%bind: address already
+//! in use%` needs them). `(`, `)`, other symbols and multi-byte characters are parse errors, as \[FPS\]
 //! says they are rejected. We evaluate: literals, `.` (any character but `\n`, `\r`), classes `[a-z]`,
 //! `[^…]`, `\d \w \s \D \W \S` (ASCII), escaped symbols (`\.`), `*`, `+`, `?`, `{m}`, `{m,}`,
-//! `{m,n}` (up to 1000), lazy `*?`, top-level `|`, and `^`/`$` anchored at the start/end of the
-//! value. The match is a search (`%AUTHORIZED%` matches `UNAUTHORIZED`, [FPS]). Anything whose meaning
-//! depends on the regex flavour (`\b`, possessive or stacked quantifiers, `{` that is not a quantifier,
-//! `[]…]`, nested classes) parses but evaluates to `Unknown`.
+//! `{m,n}` (up to 1000), top-level `|`, and `^`/`$` anchored at the start/end of the
+//! value (or of the line, for a standalone regex). The match is a search (`%AUTHORIZED%` matches
+//! `UNAUTHORIZED`, \[FPS\]). Anything whose meaning depends on the regex flavour (`\b` and other escaped
+//! letters, possessive or stacked quantifiers, a `{` that is not a quantifier, a lone `}`, `[]…]`,
+//! nested classes) parses but evaluates to `Unknown`. Lazy quantifiers (`*?`, `+?`, `??`) give the same
+//! yes/no answer as greedy ones and are evaluated.
 //!
 //! # Open questions
 //!
@@ -175,7 +188,7 @@
 //! * Whether keywords are case-insensitive (we require upper case, as documented), and whether escapes
 //!   other than `\"` and `\\` exist in quoted strings (we keep any other `\x` as the two characters).
 //! * Space-delimited details the docs leave open: a trailing `,` (shown in one AWS example; we ignore
-//!   it) and more than one `...` (we reject it, as [CDK] does).
+//!   it) and more than one `...` (we reject it, as \[CDK\] does).
 //! * The API limit of [`MAX_PATTERN_LENGTH`] characters is not checked by [`parse`].
 
 mod eval;
@@ -195,7 +208,7 @@ pub use regex::Regex;
 
 /// Deepest nesting of parentheses [`parse`] accepts in a JSON pattern.
 pub const MAX_NESTING: usize = 100;
-/// Most `%regex%` values a JSON or space-delimited pattern may contain (CloudWatch Logs quota, [FPS]).
+/// Most `%regex%` values a JSON or space-delimited pattern may contain (CloudWatch Logs quota, \[FPS\]).
 pub const MAX_REGEXES: usize = 2;
 /// Longest `filterPattern` the CloudWatch Logs API accepts (`PutMetricFilter`); not enforced by [`parse`].
 pub const MAX_PATTERN_LENGTH: usize = 1024;

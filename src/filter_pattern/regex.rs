@@ -109,7 +109,7 @@ struct Piece {
     quantified: bool,
 }
 
-/// Characters [FPS] allows in a regex, plus `:` and space (see the module docs).
+/// Characters \[FPS\] allows in a regex, plus `:` and space (see the module docs).
 fn allowed(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(

@@ -465,6 +465,27 @@ fn regex_values() {
         No,
         Yes,
     );
+    // Quoted, `%…%` is a string (aws-cdk#30451).
+    check(r#"{ $.eventName = "%DisableKey%" }"#, No, No);
+    let literal = with(events::disable_key(), &["eventName"], "%DisableKey%".into());
+    assert_eq!(
+        p(r#"{ $.eventName = "%DisableKey%" }"#).matches_json(&literal),
+        Yes
+    );
+    // A regex AWS accepts (aws-cdk#36901).
+    let lambda = p(r"%Task timed out after|^REPORT\s.+\sStatus: timeout%");
+    assert_eq!(
+        lambda.matches_text("REPORT RequestId: 1 Status: timeout"),
+        Yes
+    );
+    assert_eq!(
+        lambda.matches_text("x REPORT RequestId: 1 Status: timeout"),
+        No
+    );
+    assert_eq!(
+        lambda.matches_text("2024 Task timed out after 3.00 seconds"),
+        Yes
+    );
     // Flavour-dependent syntax parses but is not evaluated.
     check(r"{ $.eventName = %\bKey% }", Unknown, Unknown);
     check(
