@@ -18,6 +18,7 @@ pub mod config;
 pub mod discover;
 pub mod edits;
 pub mod eval;
+pub mod filter_pattern;
 pub mod finding;
 pub mod fix;
 pub mod hcl;
