@@ -2017,14 +2017,16 @@ fn discovery_reports_a_directory_reached_through_a_symlink_once() {
 #[test]
 fn every_fixture_is_tested() {
     // Fixtures are tested here, in tests/policy.rs (suppress-*, config-*, baseline-*), in
-    // tests/semantics.rs (plan-*, module-*, repeat-*, …), tests/project.rs and tests/rules.rs
-    // (`fixtures/rules/<rule-id>/`).
+    // tests/semantics.rs (plan-*, module-*, repeat-*, …), tests/project.rs, tests/rules.rs
+    // (`fixtures/rules/<rule-id>/`) and tests/oracle.rs (oracle, plan-changes,
+    // plan-monitoring: every directory inside them, by listing).
     let source = concat!(
         include_str!("cli.rs"),
         include_str!("policy.rs"),
         include_str!("semantics.rs"),
         include_str!("project.rs"),
-        include_str!("rules.rs")
+        include_str!("rules.rs"),
+        include_str!("oracle.rs")
     );
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
