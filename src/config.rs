@@ -96,7 +96,7 @@ enum SeverityName {
 impl Config {
     /// Reads and parses a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = crate::source::read_text(path).map_err(|e| ConfigError {
             path: shown(path),
             position: None,
             message: format!("cannot read configuration: {e}"),

@@ -276,7 +276,7 @@ fn lint_plan(
 /// the number of files they count as (0 when unreadable).
 fn read_plan(path: &Path, cwd: &Path) -> Result<Option<crate::plan::Plan>, (LintError, usize)> {
     let display = display_path(path, cwd);
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::source::read_file(path).map_err(|e| {
         let error = LintError {
             path: display.clone(),
             message: format!("cannot read file: {e}"),

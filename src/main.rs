@@ -437,7 +437,12 @@ fn check(args: CheckArgs) -> ExitCode {
         summary,
         changes,
     } = run;
-    if out.files == 0 && missing.is_empty() && stdin.is_none() && !args.quiet {
+    if out.files == 0
+        && out.errors.is_empty()
+        && missing.is_empty()
+        && stdin.is_none()
+        && !args.quiet
+    {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
             "warning: no Terraform files found under {}",
@@ -540,8 +545,15 @@ fn read_stdin(name: Option<&Path>) -> Result<Stdin, String> {
     let path = kmslint::paths::normalize(&cwd.join(name));
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(kmslint::source::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > kmslint::source::MAX_FILE_BYTES {
+        return Err(format!(
+            "standard input is larger than {} MiB",
+            kmslint::source::MAX_FILE_BYTES >> 20
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "standard input is not valid UTF-8 (invalid byte at offset {})",

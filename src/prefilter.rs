@@ -137,7 +137,6 @@ fn trim_start(b: &[u8]) -> &[u8] {
 /// also counts: that only costs a full parse), and its structural error if any.
 fn precheck(path: &Path, cwd: &Path) -> (bool, Vec<String>, Option<LintError>) {
     use std::cell::RefCell;
-    use std::io::Read;
     use std::sync::OnceLock;
     thread_local! {
         static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -152,7 +151,7 @@ fn precheck(path: &Path, cwd: &Path) -> (bool, Vec<String>, Option<LintError>) {
     BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         buffer.clear();
-        let read = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buffer));
+        let read = crate::source::read_file_into(path, &mut buffer);
         if read.is_err() {
             // Let the full reader produce the error message.
             return (false, Vec::new(), read_source(path, cwd).err());

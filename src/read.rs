@@ -44,7 +44,7 @@ pub fn read_source_with(path: &Path, cwd: &Path, overlay: &Overlay) -> Result<Fi
             syntax,
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| LintError {
+    let bytes = crate::source::read_file(path).map_err(|e| LintError {
         path: display.clone(),
         message: format!("cannot read file: {e}"),
         location: None,

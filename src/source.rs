@@ -11,6 +11,55 @@ use std::sync::Arc;
 /// A byte range in one file.
 pub type Span = Range<usize>;
 
+/// The largest file kmslint reads (configuration, tfvars, plans): a bigger one is reported
+/// as an error instead of being read. Real plans of large estates stay well below it.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`] into `buffer` (cleared first). A FIFO,
+/// a device (`/dev/zero`), a socket or a directory is an error, checked before opening: reading
+/// one could block forever or never end.
+pub fn read_file_into(path: &std::path::Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind, Read};
+    buffer.clear();
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or socket is not read)",
+        ));
+    }
+    let too_big = || {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path)?;
+    // The file may grow after the check: read at most one byte more than allowed.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(buffer)?;
+    if buffer.len() as u64 > MAX_FILE_BYTES {
+        buffer.clear();
+        return Err(too_big());
+    }
+    Ok(())
+}
+
+/// [`read_file_into`] into a new buffer.
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let mut buffer = Vec::new();
+    read_file_into(path, &mut buffer)?;
+    Ok(buffer)
+}
+
+/// [`read_file`] as UTF-8 text.
+pub fn read_text(path: &std::path::Path) -> std::io::Result<String> {
+    String::from_utf8(read_file(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 /// Which syntax a configuration file is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Syntax {
@@ -37,6 +86,9 @@ pub struct SourceFile {
     pub stored_as_utf16: bool,
     /// Built on first use: most files never need a line/column.
     lines: std::sync::OnceLock<LineIndex>,
+    /// Whether the file uses `\r\n`, found on first use (every fix asks; a scan per fix
+    /// would make many fixes in one file quadratic).
+    crlf: std::sync::OnceLock<bool>,
 }
 
 pub type FileRef = Arc<SourceFile>;
@@ -52,6 +104,7 @@ impl SourceFile {
             bom_len,
             stored_as_utf16: false,
             lines: std::sync::OnceLock::new(),
+            crlf: std::sync::OnceLock::new(),
         }
     }
 
@@ -62,7 +115,10 @@ impl SourceFile {
 
     /// The file's newline convention, used when a fix inserts lines.
     pub fn newline(&self) -> &'static str {
-        if self.text.contains("\r\n") {
+        let crlf = *self
+            .crlf
+            .get_or_init(|| memchr::memmem::find(self.text.as_bytes(), b"\r\n").is_some());
+        if crlf {
             "\r\n"
         } else {
             "\n"

@@ -153,6 +153,16 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 continue;
             }
         };
+        if !meta.is_dir() && !meta.is_file() {
+            // A FIFO would block the read forever, a device never end it.
+            out.errors.push(LintError {
+                path: path.to_string_lossy().into_owned(),
+                message: "not a regular file or directory (a FIFO, device or socket is not read)"
+                    .to_string(),
+                location: None,
+            });
+            continue;
+        }
         if meta.is_dir() {
             let plans = &mut out.plans;
             saw_symlink |= walk(path, &mut out.errors, plans, &mut |dir, file| {

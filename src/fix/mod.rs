@@ -183,7 +183,7 @@ fn apply_to_file(
     }
     if write {
         // Never write over a file that changed since it was read.
-        let on_disk = std::fs::read_to_string(&file.path)
+        let on_disk = crate::source::read_text(&file.path)
             .map_err(|e| error(format!("cannot re-read before fixing: {e}")))?;
         if on_disk != file.text {
             return Err(error("file changed while fixing; not modified".to_string()));
@@ -217,17 +217,39 @@ pub fn apply_edits(text: &str, fixes: &[&Fix]) -> (String, usize) {
     let mut ordered: Vec<&Fix> = fixes.to_vec();
     ordered.sort_by_key(|f| f.edits.first().map_or(0, |e| e.span.start));
     let mut taken: Vec<&Edit> = Vec::new();
+    // The ranges taken so far by start offset; an insertion (empty span) occupies one byte,
+    // so two insertions at one place, or an insertion inside a replacement, overlap. Taken
+    // ranges never overlap each other, so only the neighbours of a new range can: looking
+    // them up keeps many fixes in one file at n log n.
+    let mut occupied: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    let extent = |e: &Edit| (e.span.start, e.span.end.max(e.span.start + 1));
+    let overlaps = |occupied: &std::collections::BTreeMap<usize, usize>,
+                    (start, end): (usize, usize)| {
+        occupied
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &taken_end)| taken_end > start)
+    };
     let mut applied = 0;
     for fix in ordered {
-        let overlaps = fix.edits.iter().any(|e| {
+        let clash = fix.edits.iter().enumerate().any(|(i, e)| {
             e.span.end > text.len()
-                || taken.iter().any(|t| {
-                    e.span.start < t.span.end.max(t.span.start + 1)
-                        && t.span.start < e.span.end.max(e.span.start + 1)
+                || e.span.start > e.span.end
+                || !text.is_char_boundary(e.span.start)
+                || !text.is_char_boundary(e.span.end)
+                || overlaps(&occupied, extent(e))
+                // The edits of one fix must not overlap each other either.
+                || fix.edits[..i].iter().any(|o| {
+                    let (a, b) = (extent(o), extent(e));
+                    a.0 < b.1 && b.0 < a.1
                 })
         });
-        if overlaps {
+        if clash {
             continue;
+        }
+        for e in &fix.edits {
+            let (start, end) = extent(e);
+            occupied.insert(start, end);
         }
         taken.extend(fix.edits.iter());
         applied += 1;

@@ -73,7 +73,7 @@ pub struct Baseline {
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline: {e}"))?;
+            crate::source::read_text(path).map_err(|e| format!("cannot read baseline: {e}"))?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "not a kmslint baseline (line {}, column {}): {e}",

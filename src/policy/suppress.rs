@@ -122,6 +122,8 @@ struct Scan {
     comments: Vec<Comment>,
     code: Vec<bool>,
     commented: Vec<bool>,
+    /// Per line, [`Scan::after_comments`]; built on first use.
+    run_ends: std::sync::OnceLock<Vec<usize>>,
 }
 
 enum Ctx {
@@ -144,6 +146,7 @@ fn scan(text: &str, from: usize) -> Scan {
         comments: Vec::new(),
         code: vec![false; lines],
         commented: vec![false; lines],
+        run_ends: std::sync::OnceLock::new(),
     };
     let mut stack = vec![Ctx::Code { depth: 0 }];
     let mut line = 0;
@@ -373,11 +376,29 @@ fn target_line(scan: &Scan, c: &Comment) -> usize {
     if scan.code[c.end_line] {
         return c.end_line;
     }
-    let mut line = c.end_line + 1;
-    while line < scan.code.len() && scan.commented[line] && !scan.code[line] {
-        line += 1;
+    scan.after_comments(c.end_line + 1)
+}
+
+impl Scan {
+    /// The first line at or after `line` that is not a comment-only line (a run of comment
+    /// lines counts as directly above the code after it). Computed once per file, so that a
+    /// file of many consecutive comments stays linear.
+    fn after_comments(&self, line: usize) -> usize {
+        let ends = self.run_ends.get_or_init(|| {
+            let n = self.code.len();
+            let mut ends = vec![0; n + 1];
+            ends[n] = n;
+            for l in (0..n).rev() {
+                ends[l] = if self.commented[l] && !self.code[l] {
+                    ends[l + 1]
+                } else {
+                    l
+                };
+            }
+            ends
+        });
+        ends.get(line).copied().unwrap_or(line)
     }
-    line
 }
 
 /// Parses every suppression comment of a file.
@@ -702,6 +723,18 @@ pub fn apply(out: &mut LintOutput, opts: &Options, enabled: &dyn Fn(&FileRef, &s
         if ds.is_empty() {
             continue;
         }
+        // Directives by what they cover, so each finding looks only at its candidates.
+        let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut whole_file = Vec::new();
+        let mut blocks: Vec<(usize, usize)> = Vec::new(); // (start offset, index)
+        for (k, d) in ds.iter().enumerate() {
+            match d.scope {
+                Scope::File => whole_file.push(k),
+                Scope::Line => by_line.entry(d.target).or_default().push(k),
+                Scope::Block => blocks.push((d.span.start, k)),
+            }
+        }
+        blocks.sort_unstable();
         for &i in findings {
             let f = &mut out.findings[i];
             if f.suppression.is_some() || is_meta_rule(f.rule) {
@@ -712,7 +745,25 @@ pub fn apply(out: &mut LintOutput, opts: &Options, enabled: &dyn Fn(&FileRef, &s
                 .resource_span
                 .as_ref()
                 .map(|r| f.file.position(r.start).line - 1);
-            for d in ds.iter_mut() {
+            let mut candidates: Vec<usize> = whole_file.clone();
+            candidates.extend(by_line.get(&line).into_iter().flatten());
+            if let Some(h) = header.filter(|h| *h != line) {
+                candidates.extend(by_line.get(&h).into_iter().flatten());
+            }
+            if let Some(r) = &f.resource_span {
+                let from = blocks.partition_point(|(start, _)| *start < r.start);
+                candidates.extend(
+                    blocks[from..]
+                        .iter()
+                        .take_while(|(start, _)| *start < r.end)
+                        .map(|(_, k)| *k),
+                );
+            }
+            // In source order, as a comment earlier in the file wins.
+            candidates.sort_unstable();
+            candidates.dedup();
+            for k in candidates {
+                let d = &mut ds[k];
                 let covers = match d.scope {
                     Scope::File => true,
                     Scope::Line => d.target == line || Some(d.target) == header,

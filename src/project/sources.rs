@@ -32,7 +32,7 @@ pub type Manifest = Arc<Vec<(String, PathBuf)>>;
 
 /// `.terraform/modules/modules.json`: `{"Modules":[{"Key","Source","Dir"}]}`.
 pub fn read_manifest(root: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(text) = std::fs::read_to_string(root.join(".terraform/modules/modules.json")) else {
+    let Ok(text) = crate::source::read_text(&root.join(".terraform/modules/modules.json")) else {
         return Vec::new();
     };
     let Ok(json) = crate::json::parse(text.trim_start_matches('\u{feff}')) else {
