@@ -108,9 +108,26 @@ pub enum ExprKind {
     Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    /// Syntax the evaluator does not model (`for` expressions, template directives, ...).
+    /// `[for k, v in coll : value if cond]` or `{for k, v in coll : key => value... if cond}`.
+    For(Box<ForExpr>),
+    /// Syntax the evaluator does not model (template directives, ...).
     /// It always evaluates to unknown.
     Unsupported,
+}
+
+/// A `for` expression.
+#[derive(Debug, Clone)]
+pub struct ForExpr {
+    /// `k` in `for k, v in ...` (the index of a list, the key of a map).
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    /// `Some` for an object `for` (`{for ... : key => value}`), `None` for a tuple `[for ...]`.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub cond: Option<Expr>,
+    /// `...` after the value: values with the same key are grouped into a tuple.
+    pub grouping: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +156,13 @@ pub enum ObjectKey {
 pub enum TraversalOp {
     GetAttr(String, Span),
     Index(Expr),
-    Splat,
+    /// `.0`: an index written as an attribute. Like `[0]`, except that it continues an
+    /// attribute-only splat (`a.*.b.0`).
+    LegacyIndex(Expr),
+    /// `[*]`: every following operator of the traversal applies to each element.
+    FullSplat,
+    /// `.*`: the following attribute accesses (and legacy indexes) apply to each element.
+    AttrSplat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -263,6 +263,10 @@ impl JsonLower {
         let kind = match &value.kind {
             JsonKind::Null => ExprKind::Null,
             JsonKind::Bool(b) => ExprKind::Bool(*b),
+            // Terraform's numbers are exact: one an f64 cannot hold faithfully is unknown.
+            JsonKind::Number(n) if !crate::eval::number::is_faithful(&n.raw, n.value) => {
+                ExprKind::Unsupported
+            }
             JsonKind::Number(n) => ExprKind::Number(n.value),
             JsonKind::String(s) => {
                 if templates && (s.value.contains("${") || s.value.contains("%{")) {
@@ -339,8 +343,8 @@ fn respan(expr: &mut Expr, span: &Span) {
             for op in ops {
                 match op {
                     TraversalOp::GetAttr(_, s) => *s = span.clone(),
-                    TraversalOp::Index(e) => respan(e, span),
-                    TraversalOp::Splat => {}
+                    TraversalOp::Index(e) | TraversalOp::LegacyIndex(e) => respan(e, span),
+                    TraversalOp::FullSplat | TraversalOp::AttrSplat => {}
                 }
             }
         }
@@ -354,6 +358,16 @@ fn respan(expr: &mut Expr, span: &Span) {
         ExprKind::Binary(_, a, b) => {
             respan(a, span);
             respan(b, span);
+        }
+        ExprKind::For(f) => {
+            respan(&mut f.collection, span);
+            if let Some(k) = &mut f.key {
+                respan(k, span);
+            }
+            respan(&mut f.value, span);
+            if let Some(c) = &mut f.cond {
+                respan(c, span);
+            }
         }
         ExprKind::Null
         | ExprKind::Bool(_)

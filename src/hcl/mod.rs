@@ -177,7 +177,7 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
             ExprKind::Traversal(b, ops) => {
                 expr(b, offset);
                 ops.iter_mut().for_each(|op| {
-                    if let TraversalOp::Index(i) = op {
+                    if let TraversalOp::Index(i) | TraversalOp::LegacyIndex(i) = op {
                         expr(i, offset)
                     }
                 })
@@ -192,6 +192,16 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
             ExprKind::Binary(_, a, b) => {
                 expr(a, offset);
                 expr(b, offset);
+            }
+            ExprKind::For(f) => {
+                expr(&mut f.collection, offset);
+                if let Some(k) = &mut f.key {
+                    expr(k, offset);
+                }
+                expr(&mut f.value, offset);
+                if let Some(c) = &mut f.cond {
+                    expr(c, offset);
+                }
             }
             _ => {}
         }
@@ -277,7 +287,20 @@ impl Lower<'_> {
         let kind = match expr {
             HExpr::Null(_) => ExprKind::Null,
             HExpr::Bool(b) => ExprKind::Bool(*b.value()),
-            HExpr::Number(n) => ExprKind::Number(n.as_f64().unwrap_or(f64::NAN)),
+            HExpr::Number(n) => {
+                // A literal that an f64 cannot hold faithfully (more than 15 significant
+                // digits, or out of range) is unknown: Terraform's numbers are exact.
+                let text = span
+                    .start
+                    .checked_sub(self.base)
+                    .zip(span.end.checked_sub(self.base))
+                    .and_then(|(a, b)| self.text.get(a..b));
+                let value = n.as_f64().unwrap_or(f64::NAN);
+                match text {
+                    Some(t) if !crate::eval::number::is_faithful(t, value) => ExprKind::Unsupported,
+                    _ => ExprKind::Number(value),
+                }
+            }
             HExpr::String(s) => ExprKind::String(s.value().clone()),
             HExpr::Array(a) => ExprKind::Array(a.iter().map(|e| self.expr(e, &span)).collect()),
             HExpr::Object(o) => ExprKind::Object(
@@ -329,10 +352,13 @@ impl Lower<'_> {
                         }
                         hexpr::TraversalOperator::LegacyIndex(i) => {
                             let s = self.span_of(op, &span);
-                            TraversalOp::Index(Expr::new(ExprKind::Number(*i.value() as f64), s))
+                            TraversalOp::LegacyIndex(Expr::new(
+                                ExprKind::Number(*i.value() as f64),
+                                s,
+                            ))
                         }
-                        hexpr::TraversalOperator::AttrSplat(_)
-                        | hexpr::TraversalOperator::FullSplat(_) => TraversalOp::Splat,
+                        hexpr::TraversalOperator::AttrSplat(_) => TraversalOp::AttrSplat,
+                        hexpr::TraversalOperator::FullSplat(_) => TraversalOp::FullSplat,
                     })
                     .collect();
                 ExprKind::Traversal(Box::new(base), ops)
@@ -367,7 +393,15 @@ impl Lower<'_> {
                     Box::new(self.expr(&b.rhs_expr, &span)),
                 )
             }
-            HExpr::ForExpr(_) => ExprKind::Unsupported,
+            HExpr::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr, &span),
+                key: f.key_expr.as_ref().map(|e| self.expr(e, &span)),
+                value: self.expr(&f.value_expr, &span),
+                cond: f.cond.as_ref().map(|c| self.expr(&c.expr, &span)),
+                grouping: f.grouping,
+            })),
         };
         Expr::new(kind, span)
     }
@@ -375,6 +409,13 @@ impl Lower<'_> {
     fn template(&self, template: &htemplate::Template, span: Span) -> Expr {
         lower_template(template, span, |e, fallback| self.expr(e, fallback))
     }
+}
+
+/// Parses `text` as one HCL expression (a JSON file's type string), spans shifted by
+/// `base`. `None` when it does not parse.
+pub fn parse_expression(text: &str, base: usize) -> Option<Expr> {
+    let expr = hcl_edit::parser::parse_expr(text).ok()?;
+    Some(lower_expr_at(&expr, text, base, &(base..base + text.len())))
 }
 
 /// Lowers one `hcl-edit` expression parsed from `text`, shifting its spans by `base`.
