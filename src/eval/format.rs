@@ -181,10 +181,8 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, Fail> {
                 Ok(pad(spec, s, false))
             }
         },
-        't' => {
-            let b = arg.to_bool()?.ok_or(Fail::Unknown)?;
-            Ok(pad(spec, b.to_string(), false))
-        }
+        // cty ignores the width of `%t`.
+        't' => Ok(arg.to_bool()?.ok_or(Fail::Unknown)?.to_string()),
         's' | 'q' => {
             let mut s = arg
                 .to_str()
@@ -258,21 +256,124 @@ fn json(arg: &Value) -> Result<String, Fail> {
     }
 }
 
-/// Formats |n|; for an inexact value only when its neighbours format the same, so that
-/// Terraform's more precise value cannot round differently.
+/// Formats |n|. An exact value is formatted from the `f64`. An inexact one (a literal such
+/// as `0.1`, which Terraform holds to 512 bits) is formatted from its decimal digits, which
+/// is what Terraform's value rounds like, except at an exact tie (`0.35` to one decimal),
+/// where the two may round differently: unknown.
 fn robust_float(n: f64, verb: char, precision: Option<usize>) -> Option<String> {
     if !n.is_finite() {
         return None;
     }
-    let text = float(n.abs(), verb, precision);
-    if number::is_exact(n) {
-        return Some(text);
+    let n = n.abs();
+    if number::is_exact(n) || (precision.is_none() && matches!(verb, 'g' | 'G')) {
+        // The shortest representation of a faithful literal is the literal.
+        return Some(float(n, verb, precision));
     }
-    let up = f64::from_bits(n.abs().to_bits() + 1);
-    let down = f64::from_bits(n.abs().to_bits().saturating_sub(1));
-    (float(up, verb, precision) == text && float(down, verb, precision) == text).then_some(text)
+    let (digits, point) = decimal_digits(n)?;
+    let rounded = |keep: i64| -> Option<(String, i64)> {
+        // Keep `keep` digits of `digits` (which has its decimal point after `point`).
+        if keep < 0 {
+            return Some((String::new(), point));
+        }
+        let keep = keep as usize;
+        if keep >= digits.len() {
+            return Some((digits.clone(), point));
+        }
+        let dropped = &digits[keep..];
+        let first = dropped.as_bytes()[0];
+        if first == b'5' && dropped[1..].bytes().all(|b| b == b'0') {
+            return None;
+        }
+        let mut kept: Vec<u8> = digits[..keep].bytes().collect();
+        let mut point = point;
+        if first >= b'5' {
+            let mut i = kept.len();
+            loop {
+                if i == 0 {
+                    kept.insert(0, b'1');
+                    point += 1;
+                    break;
+                }
+                i -= 1;
+                if kept[i] == b'9' {
+                    kept[i] = b'0';
+                } else {
+                    kept[i] += 1;
+                    break;
+                }
+            }
+        }
+        Some((String::from_utf8(kept).ok()?, point))
+    };
+    match verb {
+        'f' => {
+            let p = precision.unwrap_or(6);
+            let (kept, point) = rounded(point + p as i64)?;
+            Some(fixed(&kept, point, p))
+        }
+        'e' | 'E' => {
+            let p = precision.unwrap_or(6);
+            let (kept, point) = rounded(p as i64 + 1)?;
+            let mut mantissa = kept.clone();
+            mantissa.extend(std::iter::repeat_n('0', (p + 1).saturating_sub(kept.len())));
+            let (first, rest) = mantissa.split_at(1);
+            let exp = point - 1;
+            let body = if p == 0 {
+                first.to_string()
+            } else {
+                format!("{first}.{rest}")
+            };
+            let s = go_exponent(&format!("{body}e{exp}"));
+            Some(if verb == 'E' { s.to_uppercase() } else { s })
+        }
+        // `%g` with a precision of an inexact value: rare, unknown.
+        _ => None,
+    }
 }
 
+/// The shortest decimal digits of a positive finite `n` and where its decimal point goes
+/// (`0.35` is ("35", 0), `3.14159` is ("314159", 1), `0.001` is ("1", -2)).
+fn decimal_digits(n: f64) -> Option<(String, i64)> {
+    let sci = format!("{:e}", n);
+    let (m, e) = sci.split_once('e')?;
+    let exp: i64 = e.parse().ok()?;
+    let digits: String = m.chars().filter(|c| c.is_ascii_digit()).collect();
+    Some((digits, exp + 1))
+}
+
+/// Digits with the decimal point after `point`, written with `p` decimals.
+fn fixed(digits: &str, point: i64, p: usize) -> String {
+    let mut int = String::new();
+    let mut frac = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if (i as i64) < point {
+            int.push(c);
+        } else {
+            frac.push(c);
+        }
+    }
+    if point > digits.len() as i64 {
+        int.extend(std::iter::repeat_n(
+            '0',
+            (point - digits.len() as i64) as usize,
+        ));
+    }
+    if point < 0 {
+        frac = format!("{}{frac}", "0".repeat((-point) as usize));
+    }
+    if int.is_empty() {
+        int.push('0');
+    }
+    frac.truncate(p);
+    frac.extend(std::iter::repeat_n('0', p.saturating_sub(frac.len())));
+    if p == 0 {
+        int
+    } else {
+        format!("{int}.{frac}")
+    }
+}
+
+/// Formats a positive `f64` as Go formats that exact value.
 fn float(n: f64, verb: char, precision: Option<usize>) -> String {
     match verb {
         'f' => format!("{:.*}", precision.unwrap_or(6), n),

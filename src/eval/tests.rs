@@ -1685,3 +1685,6 @@ fn long_local_cycle() {
     assert_eq!(kind_in(&m, "local.l0"), ValueKind::Unknown);
     assert_eq!(kind_in(&m, "local.l150"), ValueKind::Unknown);
 }
+
+mod console;
+mod console_harness;

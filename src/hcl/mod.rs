@@ -295,7 +295,11 @@ impl Lower<'_> {
                     .checked_sub(self.base)
                     .zip(span.end.checked_sub(self.base))
                     .and_then(|(a, b)| self.text.get(a..b));
-                let value = n.as_f64().unwrap_or(f64::NAN);
+                let mut value = n.as_f64().unwrap_or(f64::NAN);
+                if value == 0.0 && text.is_some_and(|t| t.trim_start().starts_with('-')) {
+                    // `-0` is a number of its own in Terraform (`tostring(-0)` is "-0").
+                    value = -0.0;
+                }
                 match text {
                     Some(t) if !crate::eval::number::is_faithful(t, value) => ExprKind::Unsupported,
                     _ => ExprKind::Number(value),
