@@ -52,18 +52,29 @@ impl Entries {
 pub(super) struct Size {
     pub elements: usize,
     pub bytes: usize,
+    /// Nested deeper than [`MAX_VALUE_DEPTH`].
+    pub too_deep: bool,
 }
+
+/// Values nested deeper than this are unknown, so that code walking a value (comparisons,
+/// conversions, dropping it) never recurses without bound: every collection is built
+/// through [`Size::add`] or [`bounded`].
+pub(super) const MAX_VALUE_DEPTH: u32 = 128;
 
 impl Size {
     /// The size of `v`, counted up to just past the budget.
     pub fn of(v: &Value) -> Size {
         let mut size = Size::default();
-        size.walk(v);
+        size.walk(v, 0);
         size
     }
 
-    fn walk(&mut self, v: &Value) {
+    fn walk(&mut self, v: &Value, depth: u32) {
         if self.over() {
+            return;
+        }
+        if depth > MAX_VALUE_DEPTH {
+            self.too_deep = true;
             return;
         }
         match &v.kind {
@@ -71,7 +82,7 @@ impl Size {
             ValueKind::List(items) => {
                 self.elements += items.len();
                 for i in items {
-                    self.walk(i);
+                    self.walk(i, depth + 1);
                     if self.over() {
                         return;
                     }
@@ -81,7 +92,7 @@ impl Size {
                 self.elements += items.len();
                 for (k, i) in items {
                     self.bytes += k.len();
-                    self.walk(i);
+                    self.walk(i, depth + 1);
                     if self.over() {
                         return;
                     }
@@ -92,13 +103,14 @@ impl Size {
     }
 
     pub fn over(&self) -> bool {
-        self.elements > MAX_ELEMENTS || self.bytes > MAX_STRING_BYTES
+        self.too_deep || self.elements > MAX_ELEMENTS || self.bytes > MAX_STRING_BYTES
     }
 
-    /// Adds one more element `v`; false when the total is past the budget.
+    /// Adds one more element `v` of a collection being built; false when the total is past
+    /// the budget.
     pub fn add(&mut self, v: &Value) -> bool {
         self.elements += 1;
-        self.walk(v);
+        self.walk(v, 1);
         !self.over()
     }
 }
@@ -256,16 +268,17 @@ fn go_quote(s: &str, buf: &mut String) {
 // Conditional result types
 // ---------------------------------------------------------------------------------------------
 
-/// The chosen result of a conditional, converted to the type both results unify to.
-pub(super) fn unify_result(v: Value, other: &Value) -> EvalResult {
-    if v.is_unknown() || other.is_unknown() || other.is_null() {
+/// The chosen result of a conditional, converted to the type it unifies to with the other
+/// result's type.
+pub(super) fn unify_result(v: Value, other: Type) -> EvalResult {
+    if v.is_unknown() || other == Type::Any {
         return Ok(v);
     }
-    let (tv, to) = (types::type_of(&v), types::type_of(other));
-    if tv == to {
+    let tv = types::type_of(&v);
+    if tv == other {
         return Ok(v);
     }
-    match types::unify(&[tv, to]) {
+    match types::unify(&[tv, other]) {
         Some(t) => types::convert(v, &t),
         None => Err(EvalError::new(
             "Inconsistent conditional result types: the true and false result expressions must have consistent types",

@@ -12,68 +12,69 @@ use crate::syntax::Expr;
 
 type Eval<'a> = &'a dyn Fn(&Expr) -> EvalResult;
 
-/// Every function kmslint evaluates (besides `try` and `can`).
-pub const SUPPORTED: &[&str] = &[
-    "abs",
-    "alltrue",
-    "anytrue",
-    "ceil",
-    "chunklist",
-    "coalesce",
-    "coalescelist",
-    "compact",
-    "concat",
-    "contains",
-    "distinct",
-    "element",
-    "endswith",
-    "flatten",
-    "floor",
-    "format",
-    "formatlist",
-    "index",
-    "join",
-    "jsondecode",
-    "jsonencode",
-    "keys",
-    "length",
-    "lookup",
-    "lower",
-    "max",
-    "merge",
-    "min",
-    "one",
-    "range",
-    "regex",
-    "regexall",
-    "replace",
-    "reverse",
-    "sensitive",
-    "setintersection",
-    "setsubtract",
-    "setunion",
-    "slice",
-    "sort",
-    "split",
-    "startswith",
-    "strcontains",
-    "substr",
-    "sum",
-    "title",
-    "tobool",
-    "tolist",
-    "tomap",
-    "tonumber",
-    "toset",
-    "tostring",
-    "transpose",
-    "trim",
-    "trimprefix",
-    "trimspace",
-    "trimsuffix",
-    "upper",
-    "values",
-    "zipmap",
+/// Every function kmslint evaluates (besides `try` and `can`), with the least and most
+/// number of arguments it takes (`None`: any number).
+pub const SUPPORTED: &[(&str, usize, Option<usize>)] = &[
+    ("abs", 1, Some(1)),
+    ("alltrue", 1, Some(1)),
+    ("anytrue", 1, Some(1)),
+    ("ceil", 1, Some(1)),
+    ("chunklist", 2, Some(2)),
+    ("coalesce", 0, None),
+    ("coalescelist", 0, None),
+    ("compact", 1, Some(1)),
+    ("concat", 0, None),
+    ("contains", 2, Some(2)),
+    ("distinct", 1, Some(1)),
+    ("element", 2, Some(2)),
+    ("endswith", 2, Some(2)),
+    ("flatten", 1, Some(1)),
+    ("floor", 1, Some(1)),
+    ("format", 1, None),
+    ("formatlist", 1, None),
+    ("index", 2, Some(2)),
+    ("join", 1, None),
+    ("jsondecode", 1, Some(1)),
+    ("jsonencode", 1, Some(1)),
+    ("keys", 1, Some(1)),
+    ("length", 1, Some(1)),
+    ("lookup", 2, Some(3)),
+    ("lower", 1, Some(1)),
+    ("max", 0, None),
+    ("merge", 0, None),
+    ("min", 0, None),
+    ("one", 1, Some(1)),
+    ("range", 1, Some(3)),
+    ("regex", 2, Some(2)),
+    ("regexall", 2, Some(2)),
+    ("replace", 3, Some(3)),
+    ("reverse", 1, Some(1)),
+    ("sensitive", 1, Some(1)),
+    ("setintersection", 1, None),
+    ("setsubtract", 2, Some(2)),
+    ("setunion", 1, None),
+    ("slice", 3, Some(3)),
+    ("sort", 1, Some(1)),
+    ("split", 2, Some(2)),
+    ("startswith", 2, Some(2)),
+    ("strcontains", 2, Some(2)),
+    ("substr", 3, Some(3)),
+    ("sum", 1, Some(1)),
+    ("title", 1, Some(1)),
+    ("tobool", 1, Some(1)),
+    ("tolist", 1, Some(1)),
+    ("tomap", 1, Some(1)),
+    ("tonumber", 1, Some(1)),
+    ("toset", 1, Some(1)),
+    ("tostring", 1, Some(1)),
+    ("transpose", 1, Some(1)),
+    ("trim", 2, Some(2)),
+    ("trimprefix", 2, Some(2)),
+    ("trimspace", 1, Some(1)),
+    ("trimsuffix", 2, Some(2)),
+    ("upper", 1, Some(1)),
+    ("values", 1, Some(1)),
+    ("zipmap", 2, Some(2)),
 ];
 
 pub(super) fn call(
@@ -89,10 +90,21 @@ pub(super) fn call(
         "can" => return can(args, eval),
         _ => {}
     }
-    if !SUPPORTED.contains(&name) {
+    let Some(&(_, min, max)) = SUPPORTED.iter().find(|(n, ..)| *n == name) else {
         return Ok(Value::unknown());
+    };
+    // Terraform checks the number of arguments before anything else.
+    if !expand_final && (args.len() < min || max.is_some_and(|max| args.len() > max)) {
+        return Err(EvalError::new(format!(
+            "Call to function \"{name}\" has the wrong number of arguments"
+        )));
     }
     let mut values = args.iter().map(eval).collect::<Result<Vec<_>, _>>()?;
+    // An argument of unknown type makes the result unknown before the function checks its
+    // arguments (cty's rule), except for `coalesce`, which looks at its arguments in order.
+    if name != "coalesce" && values.iter().any(Value::is_unknown) {
+        return Ok(Value::unknown());
+    }
     if expand_final {
         let last = values.pop();
         match last.as_ref().map(|v| &v.kind) {
@@ -438,13 +450,16 @@ fn apply(scope: &Scope, name: &str, values: Vec<Value>) -> EvalResult {
             if values.is_empty() {
                 return Err(err("no non-null arguments"));
             }
+            if values
+                .iter()
+                .any(|v| v.is_set() || !matches!(v.kind, ValueKind::List(_)))
+            {
+                return Err(err("coalescelist arguments must be lists or tuples"));
+            }
             for v in values {
                 match &v.kind {
-                    ValueKind::Unknown => return unknown(),
-                    ValueKind::Null => continue,
                     ValueKind::List(items) if items.is_empty() => continue,
-                    ValueKind::List(_) => return Ok(v),
-                    _ => return Err(err("`coalescelist` needs lists")),
+                    _ => return Ok(v),
                 }
             }
             Err(err("no non-null arguments"))

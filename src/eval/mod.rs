@@ -55,10 +55,10 @@ pub const MAX_STRING_BYTES: usize = 10 << 20;
 /// node evaluated, per `for`/splat iteration, per element a function looks at, and the size
 /// of every memoized value handed out again. Exhausted, the rest of the evaluation is unknown.
 /// Nested loops (`[for a in x : [for b in x : ...]]`) and quadratic functions stop here.
-pub const FUEL_PER_EVALUATION: u64 = 1_000_000;
+pub const FUEL_PER_EVALUATION: u64 = 250_000;
 
 /// Work allowed for all evaluations of one [`Scope`] together (a module instance).
-pub const FUEL_PER_SCOPE: u64 = 20_000_000;
+pub const FUEL_PER_SCOPE: u64 = 2_500_000;
 
 /// Guards against pathological nesting (long local chains, huge expressions, nested splats
 /// and `for`s): 96 nested evaluations fit in a 2 MiB thread stack even in a debug build.
@@ -701,8 +701,8 @@ impl<'m> Scope<'m> {
     }
 
     /// `cond ? a : b`. Terraform evaluates both results and converts the chosen one to the
-    /// type both unify to (`true ? 1 : "a"` is `"1"`; `true ? "a" : [1]` is an error); an
-    /// error in the other result does not matter.
+    /// type both unify to (`true ? 1 : "a"` is `"1"`; `true ? "a" : [1]` is an error). An
+    /// error in the other result only matters through its type (see [`error_type`]).
     #[inline(never)]
     fn eval_conditional(&self, cond: &Expr, t: &Expr, f: &Expr, def: &Frame) -> EvalResult {
         let c = self.eval_in(cond, def)?;
@@ -713,14 +713,22 @@ impl<'m> Scope<'m> {
             Some(b) => {
                 let (taken, other) = if b { (t, f) } else { (f, t) };
                 let v = self.eval_in(taken, def)?;
-                let o = self
-                    .eval_in(other, def)
-                    .unwrap_or_else(|_| Value::unknown());
-                Ok(collections::unify_result(v, &o)?.derived_from(c.origin))
+                let other_type = match self.eval_in(other, def) {
+                    Ok(o) if o.is_unknown() || o.is_null() => types::Type::Any,
+                    Ok(o) => types::type_of(&o),
+                    Err(_) => match error_type(other) {
+                        Some(t) => t,
+                        // Terraform's verdict depends on the failed expression's type.
+                        None => return Ok(Value::unknown()),
+                    },
+                };
+                Ok(collections::unify_result(v, other_type)?.derived_from(c.origin))
             }
             None => {
                 // Both branches agree: the condition does not matter.
-                let (a, b) = (self.eval_in(t, def)?, self.eval_in(f, def)?);
+                let (Ok(a), Ok(b)) = (self.eval_in(t, def), self.eval_in(f, def)) else {
+                    return Ok(Value::unknown());
+                };
                 if a.equals(&b) == Some(true) {
                     Ok(a.derived_from(b.origin))
                 } else {
@@ -860,7 +868,7 @@ impl<'m> Scope<'m> {
 
     fn variable(&self, name: &str) -> Value {
         if let Some(v) = self.variables.borrow().get(name) {
-            let cost = collections::Size::of(v).elements as u64;
+            let cost = reuse_cost(v);
             return if self.charge(cost) {
                 v.clone()
             } else {
@@ -936,9 +944,7 @@ impl<'m> Scope<'m> {
     fn local(&self, name: &str) -> EvalResult {
         match self.locals.borrow().get(name) {
             Some(LocalState::Done(v)) => {
-                let cost = v
-                    .as_ref()
-                    .map_or(0, |v| collections::Size::of(v).elements as u64);
+                let cost = v.as_ref().map_or(0, reuse_cost);
                 return if self.charge(cost) {
                     v.clone()
                 } else {
@@ -964,6 +970,41 @@ impl<'m> Scope<'m> {
             .borrow_mut()
             .insert(name.to_string(), LocalState::Done(result.clone()));
         result
+    }
+}
+
+/// The work of handing out a memoized value again (it is copied): one step per 16 elements.
+fn reuse_cost(v: &Value) -> u64 {
+    (collections::Size::of(v).elements / 16) as u64
+}
+
+/// The type Terraform gives an expression whose evaluation failed, when we can tell: an
+/// operator still has its result type; a reference, index, function call or conditional is
+/// of no particular type. `None` for the rest (a failed element makes a tuple or object of
+/// some type, a template may or may not be a string).
+fn error_type(expr: &Expr) -> Option<Type> {
+    match &expr.kind {
+        ExprKind::Unary(UnaryOp::Not, _) => Some(Type::Bool),
+        ExprKind::Unary(UnaryOp::Neg, _) => Some(Type::Number),
+        ExprKind::Binary(op, ..) => Some(match op {
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+                Type::Number
+            }
+            _ => Type::Bool,
+        }),
+        // A failed splat still makes a tuple or list.
+        ExprKind::Traversal(_, ops)
+            if ops
+                .iter()
+                .any(|op| matches!(op, TraversalOp::FullSplat | TraversalOp::AttrSplat)) =>
+        {
+            None
+        }
+        ExprKind::Variable(_)
+        | ExprKind::Traversal(..)
+        | ExprKind::FuncCall { .. }
+        | ExprKind::Conditional(..) => Some(Type::Any),
+        _ => None,
     }
 }
 

@@ -1686,5 +1686,7 @@ fn long_local_cycle() {
     assert_eq!(kind_in(&m, "local.l150"), ValueKind::Unknown);
 }
 
+mod budget;
 mod console;
 mod console_harness;
+mod scope;

@@ -172,3 +172,30 @@ pub fn check_variable(cases: &[VariableCase]) {
         failures.join("\n  ")
     );
 }
+
+/// Differential testing against `terraform console`: evaluates every line of the file named
+/// by `KMSLINT_EXPRESSIONS` in the [`super::console`] base module and writes one rendered
+/// result per line to `KMSLINT_RESULTS` (`oracle/fuzz.py` compares them with Terraform's).
+#[test]
+#[ignore]
+fn evaluate_expressions_from_file() {
+    let (Ok(input), Ok(output)) = (
+        std::env::var("KMSLINT_EXPRESSIONS"),
+        std::env::var("KMSLINT_RESULTS"),
+    ) else {
+        return;
+    };
+    let base = std::fs::read_to_string(std::env::var("KMSLINT_BASE").unwrap()).unwrap();
+    let m = module(&[("main.tf", &base)]);
+    let text = std::fs::read_to_string(input).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let got = match parse_hcl(&format!("x = {line}\n"), 0) {
+            Ok(body) => outcome(Scope::new(&m).eval(&body.attribute("x").unwrap().expr)),
+            Err(_) => "ParseError".to_string(),
+        };
+        out.push_str(&got);
+        out.push('\n');
+    }
+    std::fs::write(output, out).unwrap();
+}

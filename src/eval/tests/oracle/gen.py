@@ -15,6 +15,7 @@ def normalize(out):
     s = ' '.join(lines)
     s = re.sub(r'\s+', ' ', s).strip()
     s = re.sub(r'to(string|number|bool|list|set|map)\(null\)( /\* of [a-z]+ \*/)?', 'null', s)
+    s = re.sub(r'null /\* [a-z]+ \*/', 'null', s)
     return s
 
 def run(files, expr):
@@ -35,4 +36,5 @@ def main():
         print(f"{c['expr']!r:70} => {r}", file=sys.stderr)
     json.dump(out, open(sys.argv[2], 'w'), indent=1)
 
-main()
+if __name__ == '__main__':
+    main()
