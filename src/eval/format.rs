@@ -270,6 +270,15 @@ fn robust_float(n: f64, verb: char, precision: Option<usize>) -> Option<String> 
         return Some(float(n, verb, precision));
     }
     let (digits, point) = decimal_digits(n)?;
+    // Terraform's 512-bit value has about 154 correct decimal digits; past them it differs
+    // from the decimal literal.
+    let wanted = match verb {
+        'f' => point.max(0) + precision.unwrap_or(6) as i64,
+        _ => precision.unwrap_or(6) as i64 + 1,
+    };
+    if wanted > 150 {
+        return None;
+    }
     let rounded = |keep: i64| -> Option<(String, i64)> {
         // Keep `keep` digits of `digits` (which has its decimal point after `point`).
         if keep < 0 {

@@ -979,8 +979,8 @@ fn reuse_cost(v: &Value) -> u64 {
 }
 
 /// The type Terraform gives an expression whose evaluation failed, when we can tell: an
-/// operator still has its result type; a reference, index, function call or conditional is
-/// of no particular type. `None` for the rest (a failed element makes a tuple or object of
+/// operator still has its result type; a reference, index or function call is of no
+/// particular type. `None` for the rest (a failed element makes a tuple or object of
 /// some type, a template may or may not be a string).
 fn error_type(expr: &Expr) -> Option<Type> {
     match &expr.kind {
@@ -1000,10 +1000,10 @@ fn error_type(expr: &Expr) -> Option<Type> {
         {
             None
         }
-        ExprKind::Variable(_)
-        | ExprKind::Traversal(..)
-        | ExprKind::FuncCall { .. }
-        | ExprKind::Conditional(..) => Some(Type::Any),
+        // (A conditional that fails has the type its results unify to.)
+        ExprKind::Variable(_) | ExprKind::Traversal(..) | ExprKind::FuncCall { .. } => {
+            Some(Type::Any)
+        }
         _ => None,
     }
 }

@@ -83,8 +83,7 @@ pub fn title(s: &str) -> Option<String> {
 /// cty's `substr`: offsets and lengths in grapheme clusters; a negative offset counts from
 /// the end (clamped to the start), a negative length means "to the end".
 pub fn substr(s: &str, offset: i64, length: i64) -> String {
-    let clusters: Vec<&str> = s.graphemes(true).collect();
-    let total = clusters.len() as i64;
+    let total = s.graphemes(true).count() as i64;
     let mut offset = offset;
     if offset < 0 {
         offset = (offset + total).max(0);
@@ -92,13 +91,21 @@ pub fn substr(s: &str, offset: i64, length: i64) -> String {
     if offset >= total || length == 0 {
         return String::new();
     }
-    let rest = &clusters[offset as usize..];
-    let take = if length < 0 {
-        rest.len()
+    let mut starts = s
+        .grapheme_indices(true)
+        .map(|(i, _)| i)
+        .skip(offset as usize);
+    let start = starts.next().unwrap_or(s.len());
+    let end = if length < 0 {
+        s.len()
     } else {
-        (length as usize).min(rest.len())
+        // The start of the grapheme `length` after `start`, or the end.
+        s[start..]
+            .grapheme_indices(true)
+            .nth(usize::try_from(length).unwrap_or(usize::MAX))
+            .map_or(s.len(), |(i, _)| start + i)
     };
-    rest[..take].concat()
+    s[start..end].to_string()
 }
 
 /// Go's `strings.Split`: an empty separator splits into characters.

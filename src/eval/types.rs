@@ -335,6 +335,13 @@ fn convert_at(value: Value, ty: &Type, depth: u32) -> Result<Value, EvalError> {
                         .into_iter()
                         .map(|v| convert_at(v, &unified, depth + 1))
                         .collect::<Result<_, _>>()?;
+                } else if !same_types(&out) {
+                    // cty cannot build a collection of mixed types (`[null, [1]]`).
+                    return Err(EvalError::new(if matches!(ty, Type::Set(_)) {
+                        "all set elements must have the same type"
+                    } else {
+                        "all list elements must have the same type"
+                    }));
                 }
                 unified
             } else {
@@ -629,6 +636,15 @@ fn convertible(from: &Type, to: &Type, depth: u32) -> bool {
         }
         (Type::Map(e), Type::Object(want)) => want.iter().all(|w| convertible(e, &w.ty, depth + 1)),
         _ => false,
+    }
+}
+
+/// True when all values have one type (null and unknown counting as their own).
+fn same_types(values: &[Value]) -> bool {
+    let mut types = values.iter().map(type_of);
+    match types.next() {
+        Some(first) => types.all(|t| t == first),
+        None => true,
     }
 }
 
