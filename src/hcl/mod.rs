@@ -528,6 +528,65 @@ mod tests {
     }
 
     #[test]
+    fn for_expressions_and_splats_are_lowered() {
+        let src = "a = [for k, v in var.m : v if k != \"x\"]\nb = {for x in var.l : x.k => x...}\nc = var.l[*].a.b\nd = var.l.*.a.0\ne = -0\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let ExprKind::For(a) = &body.attribute("a").unwrap().expr.kind else {
+            panic!("a is a for expression");
+        };
+        assert_eq!(a.key_var.as_deref(), Some("k"));
+        assert_eq!(a.value_var, "v");
+        assert!(a.key.is_none() && a.cond.is_some() && !a.grouping);
+        assert_eq!(&src[a.collection.span.clone()], "var.m");
+        let ExprKind::For(b) = &body.attribute("b").unwrap().expr.kind else {
+            panic!("b is a for expression");
+        };
+        assert!(b.key.is_some() && b.grouping && b.key_var.is_none());
+        let ExprKind::Traversal(_, ops) = &body.attribute("c").unwrap().expr.kind else {
+            panic!("c is a traversal");
+        };
+        assert!(matches!(
+            ops.as_slice(),
+            [
+                TraversalOp::GetAttr(..),
+                TraversalOp::FullSplat,
+                TraversalOp::GetAttr(..),
+                TraversalOp::GetAttr(..)
+            ]
+        ));
+        let ExprKind::Traversal(_, ops) = &body.attribute("d").unwrap().expr.kind else {
+            panic!("d is a traversal");
+        };
+        assert!(matches!(
+            ops.as_slice(),
+            [
+                TraversalOp::GetAttr(..),
+                TraversalOp::AttrSplat,
+                TraversalOp::GetAttr(..),
+                TraversalOp::LegacyIndex(_)
+            ]
+        ));
+        let ExprKind::Number(e) = body.attribute("e").unwrap().expr.kind else {
+            panic!("e is a number");
+        };
+        assert!(e == 0.0 && e.is_sign_negative());
+    }
+
+    #[test]
+    fn numbers_an_f64_cannot_hold_are_unsupported() {
+        // (`hcl-edit` rejects a literal beyond the f64 range, such as 1e400, outright.)
+        let body = parse_hcl("a = 9007199254740993\nb = 0.1\n", 0).unwrap();
+        assert!(matches!(
+            body.attribute("a").unwrap().expr.kind,
+            ExprKind::Unsupported
+        ));
+        assert!(matches!(
+            body.attribute("b").unwrap().expr.kind,
+            ExprKind::Number(_)
+        ));
+    }
+
+    #[test]
     fn real_errors_are_still_errors() {
         assert!(parse_hcl("a = 1\nb = \n", 0).is_err());
         assert!(parse_hcl("r {\n  a = (1 +\n", 0).is_err());
