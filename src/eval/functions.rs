@@ -274,6 +274,23 @@ fn num(n: f64) -> Value {
 // ---------------------------------------------------------------------------------------------
 
 fn apply(scope: &Scope, name: &str, values: Vec<Value>) -> EvalResult {
+    // Work on strings is linear in their length: one step per 256 bytes looked at, or per
+    // 16 bytes where grapheme clusters are counted (which is slow).
+    let bytes: usize = values
+        .iter()
+        .map(|v| match &v.kind {
+            ValueKind::String(s) => s.len(),
+            _ => 0,
+        })
+        .sum();
+    let per_step = if matches!(name, "length" | "substr") {
+        16
+    } else {
+        256
+    };
+    if !scope.charge((bytes / per_step) as u64) {
+        return unknown();
+    }
     match name {
         "tobool" | "tostring" | "tonumber" => {
             arity(name, &values, 1)?;

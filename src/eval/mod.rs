@@ -973,9 +973,11 @@ impl<'m> Scope<'m> {
     }
 }
 
-/// The work of handing out a memoized value again (it is copied): one step per 16 elements.
+/// The work of handing out a memoized value again (it is copied): one step per 16 elements
+/// or 4 KiB of string.
 fn reuse_cost(v: &Value) -> u64 {
-    (collections::Size::of(v).elements / 16) as u64
+    let size = collections::Size::of(v);
+    ((size.elements + size.bytes / 256) / 16) as u64
 }
 
 /// The type Terraform gives an expression whose evaluation failed, when we can tell: an

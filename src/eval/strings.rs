@@ -239,15 +239,32 @@ pub fn regex(pattern: &str, s: &str, all: bool) -> EvalResult {
 /// Unicode), Go has `\Q...\E` literals, and Go rejects repeat counts above 1000. Patterns
 /// that would need a translation we do not do (`\D` inside a class) are unknown.
 fn compile(pattern: &str) -> Result<Option<regex::Regex>, EvalError> {
-    let Some(translated) = translate(pattern) else {
-        return Ok(None);
-    };
-    Ok(regex::RegexBuilder::new(&translated)
-        .size_limit(1 << 22)
-        .dfa_size_limit(1 << 22)
-        .nest_limit(100)
-        .build()
-        .ok())
+    thread_local! {
+        // Compiled patterns, as `regex` in a `for` compiles the same one again and again.
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
+        return Ok(hit);
+    }
+    let compiled = translate(pattern).and_then(|translated| {
+        regex::RegexBuilder::new(&translated)
+            .size_limit(1 << 22)
+            .dfa_size_limit(1 << 22)
+            .nest_limit(100)
+            .build()
+            .ok()
+    });
+    if pattern.len() <= 4096 {
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), compiled.clone());
+        });
+    }
+    Ok(compiled)
 }
 
 /// Rewrites Go regexp syntax into the `regex` crate's; `None` when unsure.

@@ -103,7 +103,13 @@ fn doubling_locals_are_cut_off() {
         }
         // 10 × 2^20 bytes is past the string budget, 10 × 2^14 elements the element one.
         let s = |i: usize| in_scope(scope, &format!("length(local.s{i})"));
-        assert_eq!(plain(&s(19)).kind, num(5_242_880.0));
+        assert_eq!(plain(&s(15)).kind, num(327_680.0));
+        // Counting the characters of 5 MB is past the work budget already.
+        assert!(s(19).is_unknown());
+        assert_eq!(
+            plain(&in_scope(scope, "endswith(local.s19, \"9\")")).kind,
+            boolean(true)
+        );
         assert!(s(21).is_unknown());
         assert!(s(40).is_unknown());
         let l = |i: usize| in_scope(scope, &format!("length(local.l{i})"));
@@ -287,4 +293,21 @@ fn huge_numbers_do_not_allocate() {
     let _ = timed("", "[1, 2][1e300]");
     let _ = timed("", "\"abc\"[1e300]");
     let _ = timed("", "[for i in range(3) : i][-1e300]");
+}
+
+#[test]
+fn string_work_is_charged() {
+    // A 10 MB string scanned by a regular expression a thousand times.
+    let locals = "mb = join(\"\", [for i in range(1000) : \"0123456789\"])\nbig = join(\"\", [for i in range(1000) : local.mb])";
+    assert_eq!(
+        plain(&timed(locals, "endswith(local.big, \"89\")").unwrap()).kind,
+        boolean(true)
+    );
+    // Counting grapheme clusters of 10 MB is past the work budget.
+    unknown(locals, "length(local.big)");
+    unknown(
+        locals,
+        "[for i in range(1000) : length(regexall(\"9\", local.big))]",
+    );
+    unknown(locals, "[for i in range(1000) : length(local.big)]");
 }
