@@ -491,10 +491,8 @@ impl Scope<'_> {
             if !typed {
                 return Ok(Value::tuple(out));
             }
+            // The elements of a list have one type, and so have the results.
             match types::unify_values(&out) {
-                Some(elem) if elem != Type::Any || out.iter().all(Value::is_unknown) => {
-                    Ok(Value::list(out, elem))
-                }
                 Some(elem) => Ok(Value::list(out, elem)),
                 None => Ok(Value::tuple(out)),
             }

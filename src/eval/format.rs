@@ -173,12 +173,12 @@ fn run(fmt: &str, args: &[Value]) -> Result<String, Fail> {
 
 fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, Fail> {
     match verb {
-        'v' if spec.sharp => Ok(pad(spec, json(arg)?, false)),
+        'v' if spec.sharp => Ok(pad(spec, json(arg)?)),
         'v' => match &arg.kind {
-            ValueKind::List(_) | ValueKind::Object(_) => Ok(pad(spec, json(arg)?, false)),
+            ValueKind::List(_) | ValueKind::Object(_) => Ok(pad(spec, json(arg)?)),
             _ => {
                 let s = arg.to_str()?.ok_or(Fail::Unknown)?;
-                Ok(pad(spec, s, false))
+                Ok(pad(spec, s))
             }
         },
         // cty ignores the width of `%t`.
@@ -194,7 +194,7 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, Fail> {
             if verb == 'q' {
                 s = quote(&s).ok_or(Fail::Unknown)?;
             }
-            Ok(pad(spec, s, false))
+            Ok(pad(spec, s))
         }
         'd' | 'b' | 'o' | 'x' | 'X' => {
             let n = arg
@@ -475,12 +475,12 @@ fn sign_pad(spec: &Spec, negative: bool, digits: &str) -> String {
             }
         }
     }
-    pad(spec, format!("{sign}{digits}"), false)
+    pad(spec, format!("{sign}{digits}"))
 }
 
 /// Pads to the width with spaces (left, or right with `-`); zeros for `0` without `-`
 /// (Go pads strings with zeros too: `%05s` of "ab" is "000ab").
-fn pad(spec: &Spec, s: String, _numeric: bool) -> String {
+fn pad(spec: &Spec, s: String) -> String {
     let Some(w) = spec.width else {
         return s;
     };

@@ -7,6 +7,7 @@ a known value different from Terraform's, a value where Terraform fails, or an e
 Terraform succeeds. kmslint being unknown is always allowed (counted).
 
     python3 fuzz.py [N] [SEED]      # from src/eval/tests/oracle, terraform on PATH
+    python3 fuzz.py 5000 1 --crash-only   # kmslint alone, extreme values: panics, hangs
 """
 import json, os, random, subprocess, sys, tempfile
 
@@ -21,6 +22,9 @@ R = random.Random()
 
 STRINGS = ['"a"', '"b"', '""', '"A b"', '"1"', '"true"', '"x,y"', '"k"', '"0"', '"false"']
 NUMS = ['0', '1', '2', '3', '-1', '1.5', '10', '0.5', '100']
+# With --crash-only: extreme values too, kmslint alone, looking for panics and hangs.
+EXTREME = ['1e308', '-1e308', '9007199254740993', '1e-300', '-0', '4294967296', '1e18',
+           '"%[0]d"', '"%999999999d"', '"\\\\"', '"${"', '"🏳️‍🌈"', '"\\u0000"']
 
 
 def prim():
@@ -28,7 +32,7 @@ def prim():
     if c < 0.35:
         return R.choice(STRINGS)
     if c < 0.7:
-        return R.choice(NUMS)
+        return R.choice(NUMS + (EXTREME if CRASH_ONLY else []))
     if c < 0.85:
         return R.choice(['true', 'false'])
     if c < 0.9:
@@ -107,9 +111,13 @@ def expr(d=0):
     return '%s%s' % (coll(d + 1), R.choice(['[0]', '[1]', '["a"]', '.a', '[*]', '[*].name', '.*.a']))
 
 
+CRASH_ONLY = '--crash-only' in sys.argv
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    R.seed(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    n = int(args[0]) if args else 300
+    R.seed(int(args[1]) if len(args) > 1 else 1)
     exprs = []
     while len(exprs) < n:
         e = expr()
@@ -124,6 +132,9 @@ def main():
         subprocess.run(['cargo', 'test', '-q', '--lib', 'evaluate_expressions_from_file', '--',
                         '--ignored'], cwd=root, env=env, check=True, capture_output=True)
         ours = open(eout).read().splitlines()
+    if CRASH_ONLY:
+        print(json.dumps({'evaluated': len(ours), 'of': len(exprs)}))
+        return
     bad, unknown, same = [], 0, 0
     for e, o in zip(exprs, ours):
         t = run({'main.tf': BASE}, e)
