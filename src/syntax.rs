@@ -132,9 +132,23 @@ pub struct ForExpr {
 
 #[derive(Debug, Clone)]
 pub enum TemplatePart {
+    /// Text, with the whitespace that `~` strip markers remove already removed.
     Literal(String),
     Interpolation(Expr),
-    /// `%{ if }` / `%{ for }`: not modelled, makes the template unknown.
+    /// `%{ if cond }...%{ else }...%{ endif }`.
+    If {
+        cond: Expr,
+        then: Vec<TemplatePart>,
+        otherwise: Vec<TemplatePart>,
+    },
+    /// `%{ for k, v in coll }...%{ endfor }`.
+    For {
+        key_var: Option<String>,
+        value_var: String,
+        collection: Expr,
+        body: Vec<TemplatePart>,
+    },
+    /// A template construct the evaluator does not model: makes the template unknown.
     Directive,
 }
 

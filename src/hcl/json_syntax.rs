@@ -317,17 +317,35 @@ fn is_block_shaped(value: &JsonValue) -> bool {
     }
 }
 
+fn respan_parts(parts: &mut [TemplatePart], span: &Span) {
+    for p in parts {
+        match p {
+            TemplatePart::Interpolation(e) => respan(e, span),
+            TemplatePart::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                respan(cond, span);
+                respan_parts(then, span);
+                respan_parts(otherwise, span);
+            }
+            TemplatePart::For {
+                collection, body, ..
+            } => {
+                respan(collection, span);
+                respan_parts(body, span);
+            }
+            TemplatePart::Literal(_) | TemplatePart::Directive => {}
+        }
+    }
+}
+
 /// Gives every node of `expr` the same span.
 fn respan(expr: &mut Expr, span: &Span) {
     expr.span = span.clone();
     match &mut expr.kind {
-        ExprKind::Template(parts) => {
-            for p in parts {
-                if let TemplatePart::Interpolation(e) = p {
-                    respan(e, span);
-                }
-            }
-        }
+        ExprKind::Template(parts) => respan_parts(parts, span),
         ExprKind::Array(items) => items.iter_mut().for_each(|e| respan(e, span)),
         ExprKind::Object(items) => items.iter_mut().for_each(|i| {
             if let ObjectKey::Expr(k) = &mut i.key {

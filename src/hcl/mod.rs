@@ -169,11 +169,7 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
         match &mut e.kind {
             ExprKind::Object(_) => e.kind = ExprKind::Unsupported,
             ExprKind::Array(items) => items.iter_mut().for_each(|i| expr(i, offset)),
-            ExprKind::Template(parts) => parts.iter_mut().for_each(|p| {
-                if let TemplatePart::Interpolation(i) = p {
-                    expr(i, offset)
-                }
-            }),
+            ExprKind::Template(parts) => template(parts, offset),
             ExprKind::Traversal(b, ops) => {
                 expr(b, offset);
                 ops.iter_mut().for_each(|op| {
@@ -204,6 +200,29 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
                 }
             }
             _ => {}
+        }
+    }
+    fn template(parts: &mut [TemplatePart], offset: usize) {
+        for p in parts {
+            match p {
+                TemplatePart::Interpolation(i) => expr(i, offset),
+                TemplatePart::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, offset);
+                    template(then, offset);
+                    template(otherwise, offset);
+                }
+                TemplatePart::For {
+                    collection, body, ..
+                } => {
+                    expr(collection, offset);
+                    template(body, offset);
+                }
+                TemplatePart::Literal(_) | TemplatePart::Directive => {}
+            }
         }
     }
     for a in &mut body.attributes {
@@ -433,21 +452,141 @@ pub(crate) fn lower_template(
     span: Span,
     mut lower_expr: impl FnMut(&HExpr, &Span) -> Expr,
 ) -> Expr {
-    let mut parts = Vec::new();
-    for element in template.iter() {
-        match element {
-            htemplate::Element::Literal(s) => parts.push(TemplatePart::Literal(s.value().clone())),
-            htemplate::Element::Interpolation(i) => {
-                parts.push(TemplatePart::Interpolation(lower_expr(&i.expr, &span)))
-            }
-            htemplate::Element::Directive(_) => parts.push(TemplatePart::Directive),
-        }
-    }
+    let parts = lower_parts(template, &span, &mut lower_expr, 0);
     match parts.as_slice() {
         [TemplatePart::Interpolation(e)] => e.clone(),
         [] => Expr::new(ExprKind::String(String::new()), span),
         [TemplatePart::Literal(s)] => Expr::new(ExprKind::String(s.clone()), span),
         _ => Expr::new(ExprKind::Template(parts), span),
+    }
+}
+
+/// One element of a template being lowered, with its strip markers: `~` before removes the
+/// whitespace at the end of the literal before it, `~` after the whitespace at the start of
+/// the literal after it.
+struct Lowered {
+    part: TemplatePart,
+    strip_before: bool,
+    strip_after: bool,
+}
+
+fn lower_parts(
+    template: &htemplate::Template,
+    span: &Span,
+    lower_expr: &mut dyn FnMut(&HExpr, &Span) -> Expr,
+    depth: u32,
+) -> Vec<TemplatePart> {
+    let mut out: Vec<Lowered> = Vec::new();
+    for element in template.iter() {
+        let lowered = match element {
+            htemplate::Element::Literal(s) => Lowered {
+                part: TemplatePart::Literal(s.value().clone()),
+                strip_before: false,
+                strip_after: false,
+            },
+            htemplate::Element::Interpolation(i) => Lowered {
+                part: TemplatePart::Interpolation(lower_expr(&i.expr, span)),
+                strip_before: i.strip.strip_start(),
+                strip_after: i.strip.strip_end(),
+            },
+            // Directives nest templates; past this depth they stay unmodelled.
+            htemplate::Element::Directive(_) if depth > 32 => Lowered {
+                part: TemplatePart::Directive,
+                strip_before: false,
+                strip_after: false,
+            },
+            htemplate::Element::Directive(dir) => match dir.as_ref() {
+                htemplate::Directive::If(d) => {
+                    let mut then = lower_parts(&d.if_expr.template, span, lower_expr, depth + 1);
+                    let mut otherwise = match &d.else_expr {
+                        Some(e) => lower_parts(&e.template, span, lower_expr, depth + 1),
+                        None => Vec::new(),
+                    };
+                    if d.if_expr.strip.strip_end() {
+                        trim_first(&mut then);
+                    }
+                    match &d.else_expr {
+                        Some(e) => {
+                            if e.strip.strip_start() {
+                                trim_last(&mut then);
+                            }
+                            if e.strip.strip_end() {
+                                trim_first(&mut otherwise);
+                            }
+                            if d.endif_expr.strip.strip_start() {
+                                trim_last(&mut otherwise);
+                            }
+                        }
+                        None => {
+                            if d.endif_expr.strip.strip_start() {
+                                trim_last(&mut then);
+                            }
+                        }
+                    }
+                    Lowered {
+                        part: TemplatePart::If {
+                            cond: lower_expr(&d.if_expr.cond_expr, span),
+                            then,
+                            otherwise,
+                        },
+                        strip_before: d.if_expr.strip.strip_start(),
+                        strip_after: d.endif_expr.strip.strip_end(),
+                    }
+                }
+                htemplate::Directive::For(d) => {
+                    let f = &d.for_expr;
+                    let mut body = lower_parts(&f.template, span, lower_expr, depth + 1);
+                    if f.strip.strip_end() {
+                        trim_first(&mut body);
+                    }
+                    if d.endfor_expr.strip.strip_start() {
+                        trim_last(&mut body);
+                    }
+                    Lowered {
+                        part: TemplatePart::For {
+                            key_var: f.key_var.as_ref().map(|k| k.as_str().to_string()),
+                            value_var: f.value_var.as_str().to_string(),
+                            collection: lower_expr(&f.collection_expr, span),
+                            body,
+                        },
+                        strip_before: f.strip.strip_start(),
+                        strip_after: d.endfor_expr.strip.strip_end(),
+                    }
+                }
+            },
+        };
+        out.push(lowered);
+    }
+    // Apply the strip markers to the literals next to them.
+    for i in 0..out.len() {
+        if out[i].strip_before && i > 0 {
+            if let TemplatePart::Literal(s) = &mut out[i - 1].part {
+                s.truncate(s.trim_end().len());
+            }
+        }
+        if out[i].strip_after && i + 1 < out.len() {
+            if let TemplatePart::Literal(s) = &mut out[i + 1].part {
+                *s = s.trim_start().to_string();
+            }
+        }
+    }
+    out.into_iter()
+        .map(|l| l.part)
+        .filter(|p| !matches!(p, TemplatePart::Literal(s) if s.is_empty()))
+        .collect()
+}
+
+/// Strips the whitespace at the start of a template's first part, when it is a literal.
+fn trim_first(parts: &mut [TemplatePart]) {
+    if let Some(TemplatePart::Literal(s)) = parts.first_mut() {
+        *s = s.trim_start().to_string();
+    }
+}
+
+/// Strips the whitespace at the end of a template's last part, when it is a literal.
+fn trim_last(parts: &mut [TemplatePart]) {
+    if let Some(TemplatePart::Literal(s)) = parts.last_mut() {
+        s.truncate(s.trim_end().len());
     }
 }
 

@@ -18,10 +18,11 @@ pub enum Expect {
     /// This value, where Terraform's plan says "known after apply" although every value of
     /// the unknown gives the same result (`[unknown, 1] == [2, 2]` is false).
     Decided(&'static str),
-    /// This value, which differs from Terraform's: kept on purpose (older tests pin it) and
-    /// listed in the README. `&&`/`||` short-circuit where Terraform evaluates (and fails
-    /// on) the right operand; division and modulo by zero are errors where Terraform gives
-    /// infinity or the dividend.
+    /// This value, which differs from Terraform's, listed in the README: `&&`/`||`
+    /// short-circuit where Terraform evaluates (and fails on) the right operand, and division
+    /// and modulo by zero are errors where Terraform gives infinity or the dividend (both
+    /// pinned by older tests); an unknown has no type, so a type error Terraform sees in it
+    /// (`coalesce({a = 1}, 100 / x)`) goes unnoticed.
     Deviation(&'static str),
 }
 
