@@ -37,6 +37,22 @@ fn err(message: impl Into<String>) -> Fail {
 }
 
 pub fn format(fmt: &str, args: &[Value]) -> EvalResult {
+    // A null or (partly) unknown argument makes the result unknown before anything is
+    // checked, as in cty.
+    if args.iter().any(|a| a.is_null() || a.has_unknown()) {
+        return Ok(Value::unknown());
+    }
+    format_row(fmt, args)
+}
+
+/// One row of `formatlist`: an unknown argument gives an unknown row, a null one is an error.
+pub fn format_row(fmt: &str, args: &[Value]) -> EvalResult {
+    if let Some(i) = args.iter().position(Value::is_null) {
+        return Err(EvalError::new(format!(
+            "unsupported value for argument {}: null value cannot be formatted",
+            i + 1
+        )));
+    }
     match run(fmt, args) {
         Ok(s) => Ok(Value::new(ValueKind::String(s))),
         Err(Fail::Error(e)) => Err(e),

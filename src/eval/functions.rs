@@ -978,6 +978,9 @@ fn formatlist(scope: &Scope, values: Vec<Value>) -> EvalResult {
     let Some(fmt) = string_arg(fmt)? else {
         return unknown();
     };
+    if rest.iter().any(Value::is_null) {
+        return unknown();
+    }
     // List arguments are iterated together (they must have one length); other arguments
     // are repeated.
     let mut len: Option<usize> = None;
@@ -1012,7 +1015,7 @@ fn formatlist(scope: &Scope, values: Vec<Value>) -> EvalResult {
                 _ => v.clone(),
             })
             .collect();
-        let s = super::format::format(&fmt, &args)?;
+        let s = super::format::format_row(&fmt, &args)?;
         if let ValueKind::String(text) = &s.kind {
             bytes += text.len();
             if bytes > super::MAX_STRING_BYTES {

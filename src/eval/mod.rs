@@ -3,7 +3,7 @@
 //! It folds what can be known without running Terraform: literals, `var.` (tfvars, defaults,
 //! module arguments, converted to the variable's type with `optional()` defaults), `local.`,
 //! attribute and index access, splats, `for` expressions, conditionals, operators, templates
-//! and the pure functions listed in [`functions`]. Everything else — resource attributes,
+//! and the pure functions listed in `functions.rs`. Everything else — resource attributes,
 //! data sources, `count`/`each` outside an instance, unsupported functions, variables without
 //! a value — is [`ValueKind::Unknown`]. Rules never report on unknown values, which is how
 //! kmslint avoids false positives on what cannot be known.

@@ -306,6 +306,8 @@ groups['functions'] = [
     'formatlist("%s-%s", ["a", "b"], "x")', 'formatlist("%s", [])', 'formatlist("%s-%s", ["a", "b"], ["c"])',
     'formatlist("x")', 'formatlist("%s", "a")', 'formatlist("%s", toset(["b", "a"]))',
     'formatlist("%s=%s", keys(local.users), values(local.users))',
+    'format("x", null, "b")', 'format("%s %s", [local.u], "a")', 'formatlist("%s", [null])',
+    'formatlist("%s", ["a", local.u])', 'formatlist("%s %s", ["a"], null)',
     # join / split / replace
     'join(",", toset(["b", "a"]))', 'join(",", [1, true])', 'join(",", [null])', 'join("-", ["a"], ["b", 1])',
     'join(",", ["a", local.u])',
