@@ -27,6 +27,7 @@ pub mod lint;
 pub mod locate;
 pub mod lsp;
 pub mod model;
+pub mod number;
 pub mod paths;
 pub mod plan;
 pub mod policy;

@@ -133,16 +133,47 @@ pub enum ExprKind {
     Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    /// Syntax the evaluator does not model (`for` expressions, template directives, ...).
+    /// `[for k, v in coll : value if cond]` or `{for k, v in coll : key => value... if cond}`.
+    For(Box<ForExpr>),
+    /// Syntax the evaluator does not model (template directives, ...).
     /// It always evaluates to unknown.
     Unsupported,
 }
 
+/// A `for` expression.
+#[derive(Debug, Clone)]
+pub struct ForExpr {
+    /// `k` in `for k, v in ...` (the index of a list, the key of a map).
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    /// `Some` for an object `for` (`{for ... : key => value}`), `None` for a tuple `[for ...]`.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub cond: Option<Expr>,
+    /// `...` after the value: values with the same key are grouped into a tuple.
+    pub grouping: bool,
+}
+
 #[derive(Debug, Clone)]
 pub enum TemplatePart {
+    /// Text, with the whitespace that `~` strip markers remove already removed.
     Literal(String),
     Interpolation(Expr),
-    /// `%{ if }` / `%{ for }`: not modelled, makes the template unknown.
+    /// `%{ if cond }...%{ else }...%{ endif }`.
+    If {
+        cond: Expr,
+        then: Vec<TemplatePart>,
+        otherwise: Vec<TemplatePart>,
+    },
+    /// `%{ for k, v in coll }...%{ endfor }`.
+    For {
+        key_var: Option<String>,
+        value_var: String,
+        collection: Expr,
+        body: Vec<TemplatePart>,
+    },
+    /// A template construct the evaluator does not model: makes the template unknown.
     Directive,
 }
 
@@ -164,7 +195,13 @@ pub enum ObjectKey {
 pub enum TraversalOp {
     GetAttr(String, Span),
     Index(Expr),
-    Splat,
+    /// `.0`: an index written as an attribute. Like `[0]`, except that it continues an
+    /// attribute-only splat (`a.*.b.0`).
+    LegacyIndex(Expr),
+    /// `[*]`: every following operator of the traversal applies to each element.
+    FullSplat,
+    /// `.*`: the following attribute accesses (and legacy indexes) apply to each element.
+    AttrSplat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +225,31 @@ pub enum BinaryOp {
     Mod,
     And,
     Or,
+}
+
+/// The sub-expressions of template parts, directives' included.
+fn template_children<'e>(parts: &'e [TemplatePart], f: &mut dyn FnMut(&'e Expr)) {
+    for part in parts {
+        match part {
+            TemplatePart::Literal(_) | TemplatePart::Directive => {}
+            TemplatePart::Interpolation(e) => f(e),
+            TemplatePart::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(cond);
+                template_children(then, f);
+                template_children(otherwise, f);
+            }
+            TemplatePart::For {
+                collection, body, ..
+            } => {
+                f(collection);
+                template_children(body, f);
+            }
+        }
+    }
 }
 
 impl Expr {
@@ -227,13 +289,7 @@ impl Expr {
             | ExprKind::String(_)
             | ExprKind::Variable(_)
             | ExprKind::Unsupported => {}
-            ExprKind::Template(parts) => {
-                for part in parts {
-                    if let TemplatePart::Interpolation(e) = part {
-                        f(e);
-                    }
-                }
-            }
+            ExprKind::Template(parts) => template_children(parts, f),
             ExprKind::Array(items) => items.iter().for_each(f),
             ExprKind::Object(items) => {
                 for item in items {
@@ -246,9 +302,19 @@ impl Expr {
             ExprKind::Traversal(base, ops) => {
                 f(base);
                 for op in ops {
-                    if let TraversalOp::Index(e) = op {
+                    if let TraversalOp::Index(e) | TraversalOp::LegacyIndex(e) = op {
                         f(e);
                     }
+                }
+            }
+            ExprKind::For(for_expr) => {
+                f(&for_expr.collection);
+                if let Some(k) = &for_expr.key {
+                    f(k);
+                }
+                f(&for_expr.value);
+                if let Some(c) = &for_expr.cond {
+                    f(c);
                 }
             }
             ExprKind::FuncCall { args, .. } => args.iter().for_each(f),

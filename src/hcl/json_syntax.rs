@@ -263,6 +263,10 @@ impl JsonLower {
         let kind = match &value.kind {
             JsonKind::Null => ExprKind::Null,
             JsonKind::Bool(b) => ExprKind::Bool(*b),
+            // Terraform's numbers are exact: one an f64 cannot hold faithfully is unknown.
+            JsonKind::Number(n) if !crate::number::is_faithful(&n.raw, n.value) => {
+                ExprKind::Unsupported
+            }
             JsonKind::Number(n) => ExprKind::Number(n.value),
             JsonKind::String(s) => {
                 if templates && (s.value.contains("${") || s.value.contains("%{")) {
@@ -313,17 +317,35 @@ fn is_block_shaped(value: &JsonValue) -> bool {
     }
 }
 
+fn respan_parts(parts: &mut [TemplatePart], span: &Span) {
+    for p in parts {
+        match p {
+            TemplatePart::Interpolation(e) => respan(e, span),
+            TemplatePart::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                respan(cond, span);
+                respan_parts(then, span);
+                respan_parts(otherwise, span);
+            }
+            TemplatePart::For {
+                collection, body, ..
+            } => {
+                respan(collection, span);
+                respan_parts(body, span);
+            }
+            TemplatePart::Literal(_) | TemplatePart::Directive => {}
+        }
+    }
+}
+
 /// Gives every node of `expr` the same span.
 fn respan(expr: &mut Expr, span: &Span) {
     expr.span = span.clone();
     match &mut expr.kind {
-        ExprKind::Template(parts) => {
-            for p in parts {
-                if let TemplatePart::Interpolation(e) = p {
-                    respan(e, span);
-                }
-            }
-        }
+        ExprKind::Template(parts) => respan_parts(parts, span),
         ExprKind::Array(items) => items.iter_mut().for_each(|e| respan(e, span)),
         ExprKind::Object(items) => items.iter_mut().for_each(|i| {
             if let ObjectKey::Expr(k) = &mut i.key {
@@ -339,8 +361,8 @@ fn respan(expr: &mut Expr, span: &Span) {
             for op in ops {
                 match op {
                     TraversalOp::GetAttr(_, s) => *s = span.clone(),
-                    TraversalOp::Index(e) => respan(e, span),
-                    TraversalOp::Splat => {}
+                    TraversalOp::Index(e) | TraversalOp::LegacyIndex(e) => respan(e, span),
+                    TraversalOp::FullSplat | TraversalOp::AttrSplat => {}
                 }
             }
         }
@@ -354,6 +376,16 @@ fn respan(expr: &mut Expr, span: &Span) {
         ExprKind::Binary(_, a, b) => {
             respan(a, span);
             respan(b, span);
+        }
+        ExprKind::For(f) => {
+            respan(&mut f.collection, span);
+            if let Some(k) = &mut f.key {
+                respan(k, span);
+            }
+            respan(&mut f.value, span);
+            if let Some(c) = &mut f.cond {
+                respan(c, span);
+            }
         }
         ExprKind::Null
         | ExprKind::Bool(_)

@@ -169,15 +169,11 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
         match &mut e.kind {
             ExprKind::Object(_) => e.kind = ExprKind::Unsupported,
             ExprKind::Array(items) => items.iter_mut().for_each(|i| expr(i, offset)),
-            ExprKind::Template(parts) => parts.iter_mut().for_each(|p| {
-                if let TemplatePart::Interpolation(i) = p {
-                    expr(i, offset)
-                }
-            }),
+            ExprKind::Template(parts) => template(parts, offset),
             ExprKind::Traversal(b, ops) => {
                 expr(b, offset);
                 ops.iter_mut().for_each(|op| {
-                    if let TraversalOp::Index(i) = op {
+                    if let TraversalOp::Index(i) | TraversalOp::LegacyIndex(i) = op {
                         expr(i, offset)
                     }
                 })
@@ -193,7 +189,40 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
                 expr(a, offset);
                 expr(b, offset);
             }
+            ExprKind::For(f) => {
+                expr(&mut f.collection, offset);
+                if let Some(k) = &mut f.key {
+                    expr(k, offset);
+                }
+                expr(&mut f.value, offset);
+                if let Some(c) = &mut f.cond {
+                    expr(c, offset);
+                }
+            }
             _ => {}
+        }
+    }
+    fn template(parts: &mut [TemplatePart], offset: usize) {
+        for p in parts {
+            match p {
+                TemplatePart::Interpolation(i) => expr(i, offset),
+                TemplatePart::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, offset);
+                    template(then, offset);
+                    template(otherwise, offset);
+                }
+                TemplatePart::For {
+                    collection, body, ..
+                } => {
+                    expr(collection, offset);
+                    template(body, offset);
+                }
+                TemplatePart::Literal(_) | TemplatePart::Directive => {}
+            }
         }
     }
     for a in &mut body.attributes {
@@ -277,7 +306,24 @@ impl Lower<'_> {
         let kind = match expr {
             HExpr::Null(_) => ExprKind::Null,
             HExpr::Bool(b) => ExprKind::Bool(*b.value()),
-            HExpr::Number(n) => ExprKind::Number(n.as_f64().unwrap_or(f64::NAN)),
+            HExpr::Number(n) => {
+                // A literal that an f64 cannot hold faithfully (more than 15 significant
+                // digits, or out of range) is unknown: Terraform's numbers are exact.
+                let text = span
+                    .start
+                    .checked_sub(self.base)
+                    .zip(span.end.checked_sub(self.base))
+                    .and_then(|(a, b)| self.text.get(a..b));
+                let mut value = n.as_f64().unwrap_or(f64::NAN);
+                if value == 0.0 && text.is_some_and(|t| t.trim_start().starts_with('-')) {
+                    // `-0` is a number of its own in Terraform (`tostring(-0)` is "-0").
+                    value = -0.0;
+                }
+                match text {
+                    Some(t) if !crate::number::is_faithful(t, value) => ExprKind::Unsupported,
+                    _ => ExprKind::Number(value),
+                }
+            }
             HExpr::String(s) => ExprKind::String(s.value().clone()),
             HExpr::Array(a) => ExprKind::Array(a.iter().map(|e| self.expr(e, &span)).collect()),
             HExpr::Object(o) => ExprKind::Object(
@@ -329,10 +375,13 @@ impl Lower<'_> {
                         }
                         hexpr::TraversalOperator::LegacyIndex(i) => {
                             let s = self.span_of(op, &span);
-                            TraversalOp::Index(Expr::new(ExprKind::Number(*i.value() as f64), s))
+                            TraversalOp::LegacyIndex(Expr::new(
+                                ExprKind::Number(*i.value() as f64),
+                                s,
+                            ))
                         }
-                        hexpr::TraversalOperator::AttrSplat(_)
-                        | hexpr::TraversalOperator::FullSplat(_) => TraversalOp::Splat,
+                        hexpr::TraversalOperator::AttrSplat(_) => TraversalOp::AttrSplat,
+                        hexpr::TraversalOperator::FullSplat(_) => TraversalOp::FullSplat,
                     })
                     .collect();
                 ExprKind::Traversal(Box::new(base), ops)
@@ -367,7 +416,15 @@ impl Lower<'_> {
                     Box::new(self.expr(&b.rhs_expr, &span)),
                 )
             }
-            HExpr::ForExpr(_) => ExprKind::Unsupported,
+            HExpr::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr, &span),
+                key: f.key_expr.as_ref().map(|e| self.expr(e, &span)),
+                value: self.expr(&f.value_expr, &span),
+                cond: f.cond.as_ref().map(|c| self.expr(&c.expr, &span)),
+                grouping: f.grouping,
+            })),
         };
         Expr::new(kind, span)
     }
@@ -375,6 +432,13 @@ impl Lower<'_> {
     fn template(&self, template: &htemplate::Template, span: Span) -> Expr {
         lower_template(template, span, |e, fallback| self.expr(e, fallback))
     }
+}
+
+/// Parses `text` as one HCL expression (a JSON file's type string), spans shifted by
+/// `base`. `None` when it does not parse.
+pub fn parse_expression(text: &str, base: usize) -> Option<Expr> {
+    let expr = hcl_edit::parser::parse_expr(text).ok()?;
+    Some(lower_expr_at(&expr, text, base, &(base..base + text.len())))
 }
 
 /// Lowers one `hcl-edit` expression parsed from `text`, shifting its spans by `base`.
@@ -388,21 +452,141 @@ pub(crate) fn lower_template(
     span: Span,
     mut lower_expr: impl FnMut(&HExpr, &Span) -> Expr,
 ) -> Expr {
-    let mut parts = Vec::new();
-    for element in template.iter() {
-        match element {
-            htemplate::Element::Literal(s) => parts.push(TemplatePart::Literal(s.value().clone())),
-            htemplate::Element::Interpolation(i) => {
-                parts.push(TemplatePart::Interpolation(lower_expr(&i.expr, &span)))
-            }
-            htemplate::Element::Directive(_) => parts.push(TemplatePart::Directive),
-        }
-    }
+    let parts = lower_parts(template, &span, &mut lower_expr, 0);
     match parts.as_slice() {
         [TemplatePart::Interpolation(e)] => e.clone(),
         [] => Expr::new(ExprKind::String(String::new()), span),
         [TemplatePart::Literal(s)] => Expr::new(ExprKind::String(s.clone()), span),
         _ => Expr::new(ExprKind::Template(parts), span),
+    }
+}
+
+/// One element of a template being lowered, with its strip markers: `~` before removes the
+/// whitespace at the end of the literal before it, `~` after the whitespace at the start of
+/// the literal after it.
+struct Lowered {
+    part: TemplatePart,
+    strip_before: bool,
+    strip_after: bool,
+}
+
+fn lower_parts(
+    template: &htemplate::Template,
+    span: &Span,
+    lower_expr: &mut dyn FnMut(&HExpr, &Span) -> Expr,
+    depth: u32,
+) -> Vec<TemplatePart> {
+    let mut out: Vec<Lowered> = Vec::new();
+    for element in template.iter() {
+        let lowered = match element {
+            htemplate::Element::Literal(s) => Lowered {
+                part: TemplatePart::Literal(s.value().clone()),
+                strip_before: false,
+                strip_after: false,
+            },
+            htemplate::Element::Interpolation(i) => Lowered {
+                part: TemplatePart::Interpolation(lower_expr(&i.expr, span)),
+                strip_before: i.strip.strip_start(),
+                strip_after: i.strip.strip_end(),
+            },
+            // Directives nest templates; past this depth they stay unmodelled.
+            htemplate::Element::Directive(_) if depth > 32 => Lowered {
+                part: TemplatePart::Directive,
+                strip_before: false,
+                strip_after: false,
+            },
+            htemplate::Element::Directive(dir) => match dir.as_ref() {
+                htemplate::Directive::If(d) => {
+                    let mut then = lower_parts(&d.if_expr.template, span, lower_expr, depth + 1);
+                    let mut otherwise = match &d.else_expr {
+                        Some(e) => lower_parts(&e.template, span, lower_expr, depth + 1),
+                        None => Vec::new(),
+                    };
+                    if d.if_expr.strip.strip_end() {
+                        trim_first(&mut then);
+                    }
+                    match &d.else_expr {
+                        Some(e) => {
+                            if e.strip.strip_start() {
+                                trim_last(&mut then);
+                            }
+                            if e.strip.strip_end() {
+                                trim_first(&mut otherwise);
+                            }
+                            if d.endif_expr.strip.strip_start() {
+                                trim_last(&mut otherwise);
+                            }
+                        }
+                        None => {
+                            if d.endif_expr.strip.strip_start() {
+                                trim_last(&mut then);
+                            }
+                        }
+                    }
+                    Lowered {
+                        part: TemplatePart::If {
+                            cond: lower_expr(&d.if_expr.cond_expr, span),
+                            then,
+                            otherwise,
+                        },
+                        strip_before: d.if_expr.strip.strip_start(),
+                        strip_after: d.endif_expr.strip.strip_end(),
+                    }
+                }
+                htemplate::Directive::For(d) => {
+                    let f = &d.for_expr;
+                    let mut body = lower_parts(&f.template, span, lower_expr, depth + 1);
+                    if f.strip.strip_end() {
+                        trim_first(&mut body);
+                    }
+                    if d.endfor_expr.strip.strip_start() {
+                        trim_last(&mut body);
+                    }
+                    Lowered {
+                        part: TemplatePart::For {
+                            key_var: f.key_var.as_ref().map(|k| k.as_str().to_string()),
+                            value_var: f.value_var.as_str().to_string(),
+                            collection: lower_expr(&f.collection_expr, span),
+                            body,
+                        },
+                        strip_before: f.strip.strip_start(),
+                        strip_after: d.endfor_expr.strip.strip_end(),
+                    }
+                }
+            },
+        };
+        out.push(lowered);
+    }
+    // Apply the strip markers to the literals next to them.
+    for i in 0..out.len() {
+        if out[i].strip_before && i > 0 {
+            if let TemplatePart::Literal(s) = &mut out[i - 1].part {
+                s.truncate(s.trim_end().len());
+            }
+        }
+        if out[i].strip_after && i + 1 < out.len() {
+            if let TemplatePart::Literal(s) = &mut out[i + 1].part {
+                *s = s.trim_start().to_string();
+            }
+        }
+    }
+    out.into_iter()
+        .map(|l| l.part)
+        .filter(|p| !matches!(p, TemplatePart::Literal(s) if s.is_empty()))
+        .collect()
+}
+
+/// Strips the whitespace at the start of a template's first part, when it is a literal.
+fn trim_first(parts: &mut [TemplatePart]) {
+    if let Some(TemplatePart::Literal(s)) = parts.first_mut() {
+        *s = s.trim_start().to_string();
+    }
+}
+
+/// Strips the whitespace at the end of a template's last part, when it is a literal.
+fn trim_last(parts: &mut [TemplatePart]) {
+    if let Some(TemplatePart::Literal(s)) = parts.last_mut() {
+        s.truncate(s.trim_end().len());
     }
 }
 
@@ -478,6 +662,65 @@ mod tests {
         ));
         assert!(matches!(
             locals.attribute("p").unwrap().expr.kind,
+            ExprKind::Number(_)
+        ));
+    }
+
+    #[test]
+    fn for_expressions_and_splats_are_lowered() {
+        let src = "a = [for k, v in var.m : v if k != \"x\"]\nb = {for x in var.l : x.k => x...}\nc = var.l[*].a.b\nd = var.l.*.a.0\ne = -0\n";
+        let body = parse_hcl(src, 0).unwrap();
+        let ExprKind::For(a) = &body.attribute("a").unwrap().expr.kind else {
+            panic!("a is a for expression");
+        };
+        assert_eq!(a.key_var.as_deref(), Some("k"));
+        assert_eq!(a.value_var, "v");
+        assert!(a.key.is_none() && a.cond.is_some() && !a.grouping);
+        assert_eq!(&src[a.collection.span.clone()], "var.m");
+        let ExprKind::For(b) = &body.attribute("b").unwrap().expr.kind else {
+            panic!("b is a for expression");
+        };
+        assert!(b.key.is_some() && b.grouping && b.key_var.is_none());
+        let ExprKind::Traversal(_, ops) = &body.attribute("c").unwrap().expr.kind else {
+            panic!("c is a traversal");
+        };
+        assert!(matches!(
+            ops.as_slice(),
+            [
+                TraversalOp::GetAttr(..),
+                TraversalOp::FullSplat,
+                TraversalOp::GetAttr(..),
+                TraversalOp::GetAttr(..)
+            ]
+        ));
+        let ExprKind::Traversal(_, ops) = &body.attribute("d").unwrap().expr.kind else {
+            panic!("d is a traversal");
+        };
+        assert!(matches!(
+            ops.as_slice(),
+            [
+                TraversalOp::GetAttr(..),
+                TraversalOp::AttrSplat,
+                TraversalOp::GetAttr(..),
+                TraversalOp::LegacyIndex(_)
+            ]
+        ));
+        let ExprKind::Number(e) = body.attribute("e").unwrap().expr.kind else {
+            panic!("e is a number");
+        };
+        assert!(e == 0.0 && e.is_sign_negative());
+    }
+
+    #[test]
+    fn numbers_an_f64_cannot_hold_are_unsupported() {
+        // (`hcl-edit` rejects a literal beyond the f64 range, such as 1e400, outright.)
+        let body = parse_hcl("a = 9007199254740993\nb = 0.1\n", 0).unwrap();
+        assert!(matches!(
+            body.attribute("a").unwrap().expr.kind,
+            ExprKind::Unsupported
+        ));
+        assert!(matches!(
+            body.attribute("b").unwrap().expr.kind,
             ExprKind::Number(_)
         ));
     }

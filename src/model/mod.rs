@@ -59,8 +59,15 @@ pub struct Variable {
     pub name: String,
     pub file: FileRef,
     pub default: Option<Expr>,
-    /// A primitive `type` (`bool`, `number`, `string`), which values are converted to.
+    /// The `type` when it is a bare name (`bool`, `number`, `string`, `any`, ...).
     pub type_name: Option<String>,
+    /// The `type` constraint as an expression (`list(object({a = optional(bool, true)}))`),
+    /// which the evaluator reads and converts values to. In JSON the type is a string; it
+    /// is parsed as an HCL expression here.
+    pub type_expr: Option<Expr>,
+    /// `nullable = false`: a null value given by a caller or tfvars takes the default.
+    /// Terraform's default is `true` (null stays null).
+    pub nullable: bool,
 }
 
 /// A value defined in a `locals` block or a tfvars file: the attribute and its file.
@@ -232,6 +239,10 @@ impl Module {
                     }
                     if let Some(t) = block.body.attribute("type") {
                         var.type_name = type_name_of(&t.expr);
+                        var.type_expr = Some(type_expr_of(&t.expr, file));
+                    }
+                    if let Some(n) = block.body.attribute("nullable") {
+                        var.nullable = nullable_of(&n.expr);
                     }
                 }
                 "locals" => {
@@ -301,16 +312,21 @@ impl Module {
                     };
                     let default = block.body.attribute("default").map(|a| a.expr.clone());
                     // `type = bool` in HCL; `"type": "bool"` in JSON.
-                    let type_name = block
+                    let type_attr = block.body.attribute("type");
+                    let type_name = type_attr.and_then(|a| type_name_of(&a.expr));
+                    let type_expr = type_attr.map(|a| type_expr_of(&a.expr, file));
+                    let nullable = block
                         .body
-                        .attribute("type")
-                        .and_then(|a| type_name_of(&a.expr));
+                        .attribute("nullable")
+                        .is_none_or(|a| nullable_of(&a.expr));
                     // A second declaration is a Terraform error; the first one stands.
                     self.variables.entry(name.clone()).or_insert(Variable {
                         name,
                         file: file.clone(),
                         default,
                         type_name,
+                        type_expr,
+                        nullable,
                     });
                 }
                 "module" => {
@@ -397,6 +413,26 @@ fn type_name_of(expr: &Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A variable's `type` as an expression. In a JSON file the type is a string
+/// (`"type": "list(string)"`), parsed here as the HCL type expression it holds; one that does
+/// not parse stays a string, which is no valid type (as a quoted type in HCL is not, since
+/// Terraform 0.12).
+fn type_expr_of(expr: &Expr, file: &FileRef) -> Expr {
+    if let (crate::syntax::ExprKind::String(text), crate::source::Syntax::Json) =
+        (&expr.kind, file.syntax)
+    {
+        if let Some(parsed) = crate::hcl::parse_expression(text, expr.span.start + 1) {
+            return parsed;
+        }
+    }
+    expr.clone()
+}
+
+/// `nullable = false` (a literal; anything else keeps Terraform's default, true).
+fn nullable_of(expr: &Expr) -> bool {
+    !matches!(expr.kind, crate::syntax::ExprKind::Bool(false))
 }
 
 /// The type a nested block counts as for overriding: `dynamic "x"` is an `x` block.

@@ -6,14 +6,22 @@
 //! init`), is instantiated once per call instance: the call's arguments, evaluated in the
 //! caller, become the child's variable values (defaults where not passed; tfvars files are
 //! only read by root modules). Other calls stay as [`CallInstance`]s without a child.
+//!
+//! Values flow both ways between module instances, as in Terraform: a child's variables are
+//! its call's arguments, evaluated in the parent when first read, and the parent's
+//! `module.<call>` is an object of the child's `output` values (a tuple of them for
+//! `count`, an object by key for `for_each`), evaluated in the child when first read. A
+//! cycle between the two (an argument that uses the call's own output) is unknown.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::{Rc, Weak};
 
 use super::instances::instances_of;
 use super::sources::{canonical_dir, Loader, ModuleSet, MAX_CALL_DEPTH};
 use super::{CallInstance, Input, ModuleId, ModuleInstance, Note, Project, ResourceInstance};
-use crate::eval::{Bindings, OriginKind, Scope, Value};
+use crate::eval::{Bindings, OriginKind, Scope, Value, ValueKind};
 use crate::model::{Module, ModuleCall};
 
 /// Meta-arguments of a `module` block, which are not variables of the child.
@@ -34,6 +42,8 @@ pub fn build<'a>(
     set: &'a ModuleSet,
     loader: &Loader,
 ) -> Project<'a> {
+    let root_calls = CallTable::new();
+    let root_scope = Rc::new(Scope::new(root).with_module_outputs(root_calls.resolver()));
     let mut project = Project {
         input: Input::Hcl {
             root: root_dir.to_path_buf(),
@@ -45,7 +55,7 @@ pub fn build<'a>(
             key: None,
             path: Vec::new(),
             module: root,
-            scope: Scope::new(root),
+            scope: root_scope,
             downloaded: crate::paths::is_downloaded(&root.dir),
         }],
         resources: Vec::new(),
@@ -54,18 +64,21 @@ pub fn build<'a>(
         references: Default::default(),
         notes: Vec::new(),
     };
+    let mut tables: HashMap<ModuleId, CallTable<'a>> = HashMap::new();
+    tables.insert(0, root_calls);
     // Directories being evaluated up each module instance's call chain (a module calling
     // itself stops).
     let mut stacks: HashMap<ModuleId, Vec<PathBuf>> = HashMap::new();
     stacks.insert(0, vec![canonical_dir(root_dir)]);
     let mut queue = vec![0];
     while let Some(id) = queue.pop() {
-        add_resources(&mut project, id);
         let stack = stacks.remove(&id).unwrap_or_default();
+        let table = tables.remove(&id).unwrap_or_else(CallTable::new);
         for (call, child) in instantiate_calls(&project, id, root_dir, set, loader, &stack) {
             let call_id = project.calls.len();
-            let child_id = child.map(|(instance, dir)| {
+            let child_id = child.map(|(instance, dir, child_calls)| {
                 let child_id = project.modules.len();
+                table.add(call.call, call.key.clone(), &instance);
                 project.modules.push(ModuleInstance {
                     call: Some(call_id),
                     ..instance
@@ -73,14 +86,20 @@ pub fn build<'a>(
                 let mut child_stack = stack.clone();
                 child_stack.push(dir);
                 stacks.insert(child_id, child_stack);
+                tables.insert(child_id, child_calls);
                 queue.push(child_id);
                 child_id
             });
+            if child_id.is_none() {
+                table.unfollowed(call.call);
+            }
             project.calls.push(CallInstance {
                 child: child_id,
                 ..call
             });
         }
+        // After the calls: a resource's `count`/`for_each` may use their outputs.
+        add_resources(&mut project, id);
         if stack.len() > MAX_CALL_DEPTH {
             if let Some(call) = project.modules[id].module.module_calls.first() {
                 project.notes.push(Note {
@@ -103,6 +122,128 @@ pub fn build<'a>(
     });
     project.references = super::references::ReferenceIndex::from_hcl(&project);
     project
+}
+
+/// The child module instances of one module instance's calls, by call name, from which its
+/// scope answers `module.<call>`. Filled while the project is built; read when an
+/// expression first needs a call's outputs.
+struct CallTable<'a> {
+    calls: Rc<RefCell<HashMap<String, CallEntry<'a>>>>,
+}
+
+#[derive(Default)]
+struct CallEntry<'a> {
+    /// `count`, `for_each` or neither: how `module.<call>` is shaped.
+    repetition: Repetition,
+    /// Each instance: its key and its scope.
+    instances: Vec<(Option<String>, Weak<Scope<'a>>, &'a Module)>,
+    /// The call's code is not read: its outputs are unknown.
+    unfollowed: bool,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Repetition {
+    #[default]
+    Single,
+    Count,
+    ForEach,
+}
+
+impl<'a> CallTable<'a> {
+    fn new() -> CallTable<'a> {
+        CallTable {
+            calls: Rc::new(RefCell::new(HashMap::new())),
+        }
+    }
+
+    fn add(&self, call: &ModuleCall, key: Option<String>, child: &ModuleInstance<'a>) {
+        let mut calls = self.calls.borrow_mut();
+        let entry = calls.entry(call.name.clone()).or_default();
+        entry.repetition = repetition(call);
+        entry
+            .instances
+            .push((key, Rc::downgrade(&child.scope), child.module));
+    }
+
+    fn unfollowed(&self, call: &ModuleCall) {
+        let mut calls = self.calls.borrow_mut();
+        let entry = calls.entry(call.name.clone()).or_default();
+        entry.unfollowed = true;
+    }
+
+    /// `module.<name>` as Terraform gives it to the caller.
+    fn resolver(&self) -> impl Fn(&str) -> Value + 'a {
+        let calls = Rc::clone(&self.calls);
+        move |name| {
+            let calls = calls.borrow();
+            let Some(entry) = calls.get(name) else {
+                return Value::unknown();
+            };
+            if entry.unfollowed {
+                return Value::unknown();
+            }
+            let outputs = |scope: &Weak<Scope<'a>>, module: &Module| -> Value {
+                let Some(scope) = scope.upgrade() else {
+                    return Value::unknown();
+                };
+                Value::new(ValueKind::Object(
+                    module
+                        .outputs
+                        .iter()
+                        .map(|(output, d)| {
+                            let v = scope
+                                .eval(&d.attribute.expr)
+                                .unwrap_or_else(|_| Value::unknown());
+                            (output.clone(), v)
+                        })
+                        .collect(),
+                ))
+            };
+            match entry.repetition {
+                Repetition::Single => match entry.instances.first() {
+                    Some((_, scope, module)) => outputs(scope, module),
+                    // `lifecycle { enabled = false }`: no instance.
+                    None => Value::new(ValueKind::Null),
+                },
+                Repetition::Count => Value::new(ValueKind::List(
+                    entry
+                        .instances
+                        .iter()
+                        .map(|(_, scope, module)| outputs(scope, module))
+                        .collect(),
+                )),
+                Repetition::ForEach => Value::new(ValueKind::Object(
+                    entry
+                        .instances
+                        .iter()
+                        .map(|(key, scope, module)| {
+                            (instance_key(key.as_deref()), outputs(scope, module))
+                        })
+                        .collect(),
+                )),
+            }
+        }
+    }
+}
+
+fn repetition(call: &ModuleCall) -> Repetition {
+    let body = &call.block.body;
+    if body.attribute("count").is_some() {
+        Repetition::Count
+    } else if body.attribute("for_each").is_some() {
+        Repetition::ForEach
+    } else {
+        Repetition::Single
+    }
+}
+
+/// `["a"]` → `a`: the `for_each` key an instance key suffix was made from.
+fn instance_key(suffix: Option<&str>) -> String {
+    let inner = suffix
+        .and_then(|s| s.strip_prefix('['))
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or("");
+    serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.to_string())
 }
 
 /// Sort key of a module instance: its call chain from the root, by call position.
@@ -143,10 +284,10 @@ fn add_resources(project: &mut Project, id: ModuleId) {
     project.resources.extend(added);
 }
 
-type ChildInstance<'a> = Option<(ModuleInstance<'a>, PathBuf)>;
+type ChildInstance<'a> = Option<(ModuleInstance<'a>, PathBuf, CallTable<'a>)>;
 
 /// The call instances of module instance `id`, each with its child module instance when
-/// the code can be read (not yet numbered).
+/// the code can be read (not yet numbered), and the child's own call table.
 fn instantiate_calls<'a>(
     project: &Project<'a>,
     id: ModuleId,
@@ -156,8 +297,9 @@ fn instantiate_calls<'a>(
     stack: &[PathBuf],
 ) -> Vec<(CallInstance<'a>, ChildInstance<'a>)> {
     let parent = &project.modules[id];
+    let module: &'a Module = parent.module;
     let mut out = Vec::new();
-    for call in &parent.module.module_calls {
+    for call in &module.module_calls {
         let mut path = parent.path.clone();
         path.push(call.name.clone());
         let child_module = call
@@ -175,9 +317,14 @@ fn instantiate_calls<'a>(
                 call.name,
                 one.key.as_deref().unwrap_or("")
             );
-            let child = child_module.as_ref().map(|(module, dir)| {
-                let (module, dir): (&Module, PathBuf) = (module, dir.clone());
-                let inputs = arguments(&parent.scope, call, &one.binds);
+            let child = child_module.as_ref().map(|(child, dir)| {
+                let child: &'a Module = child;
+                let child_calls = CallTable::new();
+                let scope = Scope::with_lazy_inputs(
+                    child,
+                    arguments(Rc::downgrade(&parent.scope), call, one.binds.clone()),
+                )
+                .with_module_outputs(child_calls.resolver());
                 (
                     ModuleInstance {
                         address: address.clone(),
@@ -185,11 +332,12 @@ fn instantiate_calls<'a>(
                         call: None,
                         key: one.key.clone(),
                         path: path.clone(),
-                        module,
-                        scope: Scope::with_inputs(module, inputs),
-                        downloaded: crate::paths::is_downloaded(&module.dir),
+                        module: child,
+                        scope: Rc::new(scope),
+                        downloaded: crate::paths::is_downloaded(&child.dir),
                     },
-                    dir,
+                    dir.clone(),
+                    child_calls,
                 )
             });
             out.push((
@@ -208,17 +356,21 @@ fn instantiate_calls<'a>(
     out
 }
 
-/// The child's variable values: each argument evaluated in the caller.
-fn arguments(scope: &Scope, call: &ModuleCall, binds: &Bindings) -> HashMap<String, Value> {
-    call.block
-        .body
-        .attributes
-        .iter()
-        .filter(|a| !META_ARGUMENTS.contains(&a.name.as_str()))
-        .map(|a| {
-            let origin = OriginKind::ModuleArgument(call.name.clone(), a.name.clone());
-            let value = scope.eval_argument(&a.expr, binds, origin, call.file_of(&a.name).clone());
-            (a.name.clone(), value)
-        })
-        .collect()
+/// The child's variable values: each argument, evaluated in the caller when first read.
+fn arguments<'a>(
+    caller: Weak<Scope<'a>>,
+    call: &'a ModuleCall,
+    binds: Bindings,
+) -> impl Fn(&str) -> Option<Value> + 'a {
+    move |name| {
+        if META_ARGUMENTS.contains(&name) {
+            return None;
+        }
+        let argument = call.block.body.attribute(name)?;
+        let Some(caller) = caller.upgrade() else {
+            return Some(Value::unknown());
+        };
+        let origin = OriginKind::ModuleArgument(call.name.clone(), name.to_string());
+        Some(caller.eval_argument(&argument.expr, &binds, origin, call.file_of(name).clone()))
+    }
 }

@@ -138,7 +138,7 @@ fn instance<'a>(
         key,
         path,
         module: &plan.empty,
-        scope: Scope::new(&plan.empty),
+        scope: std::rc::Rc::new(Scope::new(&plan.empty)),
         downloaded: false,
     }
 }

@@ -87,8 +87,10 @@ pub struct ModuleInstance<'a> {
     /// Call names from the root (`["a", "b"]`), instance keys dropped.
     pub path: Vec<String>,
     pub module: &'a Module,
-    /// Evaluates expressions of this instance (its variables have this instance's inputs).
-    pub scope: Scope<'a>,
+    /// Evaluates expressions of this instance (its variables have this instance's inputs,
+    /// `module.x` the outputs of its calls). Shared: a child's inputs are evaluated in its
+    /// parent's scope on demand, and a parent's `module.x` in the children's.
+    pub scope: std::rc::Rc<Scope<'a>>,
     /// The module's code is under `.terraform/` (downloaded by `terraform init`).
     pub downloaded: bool,
 }

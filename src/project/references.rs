@@ -302,8 +302,8 @@ fn traversal_target(expr: &Expr, key: &dyn Fn(&Expr) -> Option<String>) -> Optio
         .iter()
         .map(|op| match op {
             TraversalOp::GetAttr(name, _) => Part::Attr(name.clone()),
-            TraversalOp::Index(index) => Part::Index(key(index)),
-            TraversalOp::Splat => Part::Index(None),
+            TraversalOp::Index(index) | TraversalOp::LegacyIndex(index) => Part::Index(key(index)),
+            TraversalOp::FullSplat | TraversalOp::AttrSplat => Part::Index(None),
         })
         .collect();
     target_of(root, &parts)

@@ -277,9 +277,8 @@ fn check_exclusion(
     }
     let origin = items[index].origin.clone().or(value.origin.clone());
     let shown = Value {
-        kind: ValueKind::Null,
         origin,
-        derived: false,
+        ..Value::new(ValueKind::Null)
     };
     let tail = match &shown.origin {
         Some(o) => format!("; the list comes from {}: remove it there", o.describe()),
