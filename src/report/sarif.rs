@@ -21,7 +21,7 @@ use super::{fingerprint, INFORMATION_URI};
 use crate::finding::{Finding, Fix, LintError, Severity, Suppression, SuppressionKind};
 use crate::lint::LintOutput;
 use crate::rules::{RuleMeta, RULES};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, Unit};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -332,8 +332,8 @@ pub fn region(file: &SourceFile, span: &Span) -> Value {
     let start = file.position(span.start);
     let end = file.position(span.end.max(span.start));
     let from = file.bom_len.min(start.offset);
-    let char_offset = utf16_len(&file.text[from..start.offset]);
-    let char_length = utf16_len(&file.text[start.offset..end.offset]);
+    let char_offset = file.len_in(&(from..start.offset), Unit::Utf16);
+    let char_length = file.len_in(&(start.offset..end.offset), Unit::Utf16);
     json!({
         "startLine": start.line,
         "startColumn": start.utf16_column,
@@ -342,10 +342,6 @@ pub fn region(file: &SourceFile, span: &Span) -> Value {
         "charOffset": char_offset,
         "charLength": char_length,
     })
-}
-
-fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
 }
 
 // ---------------------------------------------------------------------------------------------
