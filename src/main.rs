@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kmslint::config::{FailOn, Policy, PolicyOptions};
-use kmslint::report::{self, Format};
+use kmslint::report::{self, Format, RenderOptions};
 use kmslint::rules::{self, FixAvailability};
 
 #[derive(Parser)]
@@ -188,7 +188,13 @@ fn check(
         notes = policy.human_notes(&out);
         out.findings.retain(|f| f.suppression.is_none());
     }
-    let rendered = report::render(&out, fixed.as_ref(), format, color) + &notes;
+    let options = RenderOptions {
+        human: report::human::Options {
+            color,
+            width: report::human::DEFAULT_WIDTH,
+        },
+    };
+    let rendered = report::render(&out, fixed.as_ref(), format, &options) + &notes;
     match &output {
         Some(file) => {
             if let Err(e) = kmslint::fix::write_atomically(file, &rendered) {

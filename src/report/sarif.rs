@@ -115,10 +115,7 @@ pub fn security_severity(rule: &str) -> Option<&'static str> {
 }
 
 pub fn help_uri(rule: &str) -> String {
-    format!(
-        "{INFORMATION_URI}/blob/v{}/rules/{rule}.md",
-        env!("CARGO_PKG_VERSION")
-    )
+    super::rule_url(rule)
 }
 
 fn rule_descriptor(meta: &RuleMeta) -> Value {
