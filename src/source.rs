@@ -107,9 +107,6 @@ pub struct Position {
     pub offset: usize,
     #[serde(skip)]
     pub utf16_column: usize,
-    /// The same position in UTF-8 bytes from the start of the line, 1-based (reviewdog).
-    #[serde(skip)]
-    pub byte_column: usize,
 }
 
 /// What a column or a length counts.
@@ -326,7 +323,6 @@ impl LineIndex {
             column: self.wide.units(start, offset, Unit::Chars) + 1,
             offset,
             utf16_column: self.wide.units(start, offset, Unit::Utf16) + 1,
-            byte_column: offset - start + 1,
         }
     }
 }
@@ -380,7 +376,7 @@ mod tests {
     }
 
     /// Line and columns counted the slow way, from the start of the line.
-    fn naive(text: &str, offset: usize) -> (usize, usize, usize, usize) {
+    fn naive(text: &str, offset: usize) -> (usize, usize, usize) {
         let offset = clamp_to_char_boundary(text, offset);
         let mut start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         if start == 0 && text.starts_with('\u{feff}') {
@@ -391,7 +387,6 @@ mod tests {
             text[..offset].matches('\n').count() + 1,
             prefix.chars().count() + 1,
             prefix.encode_utf16().count() + 1,
-            prefix.len() + 1,
         )
     }
 
@@ -412,7 +407,7 @@ mod tests {
             for offset in 0..=text.len() + 2 {
                 let p = idx.position(text, offset);
                 assert_eq!(
-                    (p.line, p.column, p.utf16_column, p.byte_column),
+                    (p.line, p.column, p.utf16_column),
                     naive(text, offset),
                     "{text:?} at {offset}"
                 );
@@ -426,10 +421,7 @@ mod tests {
         let idx = LineIndex::new(text);
         assert!(idx.wide_chars().is_ascii());
         let p = idx.position(text, text.find("false").unwrap());
-        assert_eq!(
-            (p.line, p.column, p.utf16_column, p.byte_column),
-            (2, 25, 25, 25)
-        );
+        assert_eq!((p.line, p.column, p.utf16_column), (2, 25, 25));
     }
 
     #[test]
@@ -440,7 +432,7 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(x, 9);
         let p = idx.position(text, x);
-        assert_eq!((p.column, p.utf16_column, p.byte_column), (4, 5, 10));
+        assert_eq!((p.column, p.utf16_column), (4, 5));
         assert_eq!(idx.units(0, x, Unit::Chars), 3);
         assert_eq!(idx.units(0, x, Unit::Utf16), 4);
         assert_eq!(idx.units(0, x, Unit::Bytes), 9);

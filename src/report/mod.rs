@@ -12,6 +12,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod rdjson;
 pub mod sarif;
 
 use crate::finding::Finding;
@@ -51,6 +52,8 @@ pub enum Format {
     Gitlab,
     /// JUnit XML.
     Junit,
+    /// reviewdog's Diagnostic JSON (`reviewdog -f=rdjson`), with fixes as suggestions.
+    Rdjson,
     /// One `file:line:col: severity rule: message` line per finding.
     Compact,
 }
@@ -68,6 +71,7 @@ pub fn render(
         Format::Github => github::render(out),
         Format::Gitlab => gitlab::render(out),
         Format::Junit => junit::render(out),
+        Format::Rdjson => rdjson::render(out),
         Format::Compact => compact::render(out),
     }
 }
