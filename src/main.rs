@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kmslint::config::{FailOn, Policy, PolicyOptions};
+use kmslint::report::terminal::{self, ColorChoice};
 use kmslint::report::{self, Format, RenderOptions};
 use kmslint::rules::{self, FixAvailability};
 
@@ -31,13 +32,18 @@ enum Command {
         /// (e.g. the tfvars value that causes it), are reported.
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Apply safe fixes in place, then report what remains.
         #[arg(long)]
         fix: bool,
-        /// Disable colour (also disabled by a non-empty NO_COLOR or when stdout is not a terminal).
-        #[arg(long)]
+        /// Colour the human report: `auto` colours a terminal unless NO_COLOR is set
+        /// (FORCE_COLOR or CLICOLOR_FORCE colour a pipe; TERM=dumb does not).
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto,
+              overrides_with = "no_color")]
+        color: ColorChoice,
+        /// The same as `--color never`.
+        #[arg(long, overrides_with = "color")]
         no_color: bool,
         /// The configuration a plan JSON was made from (default: the plan file's directory);
         /// findings from the plan are reported at the matching `.tf` lines.
@@ -98,11 +104,15 @@ fn main() -> ExitCode {
             paths,
             format,
             fix,
+            color,
             no_color,
             source,
             output,
             policy,
-        } => check(paths, format, fix, no_color, source, output, policy),
+        } => {
+            let color = if no_color { ColorChoice::Never } else { color };
+            check(paths, format, fix, color, source, output, policy)
+        }
         Command::Baseline {
             paths,
             output,
@@ -153,16 +163,26 @@ fn check(
     paths: Vec<PathBuf>,
     format: Format,
     fix: bool,
-    no_color: bool,
+    color: ColorChoice,
     source: Option<PathBuf>,
     output: Option<PathBuf>,
     policy_args: PolicyArgs,
 ) -> ExitCode {
     let paths = prepare(paths);
-    let color = !no_color
-        && output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
+    let env = |name: &str| std::env::var_os(name);
+    let is_terminal = std::io::stdout().is_terminal();
+    let to_file = output.is_some();
+    let options = RenderOptions {
+        human: report::human::Options {
+            color: terminal::use_color(color, &env, is_terminal, to_file),
+            width: terminal::width(
+                &env,
+                (is_terminal && !to_file)
+                    .then(terminal::stdout_width)
+                    .flatten(),
+            ),
+        },
+    };
     let policy = match Policy::new(&paths, &policy_args.options()) {
         Ok(policy) => policy,
         Err(errors) => return config_errors(&errors),
@@ -188,12 +208,6 @@ fn check(
         notes = policy.human_notes(&out);
         out.findings.retain(|f| f.suppression.is_none());
     }
-    let options = RenderOptions {
-        human: report::human::Options {
-            color,
-            width: report::human::DEFAULT_WIDTH,
-        },
-    };
     let rendered = report::render(&out, fixed.as_ref(), format, &options) + &notes;
     match &output {
         Some(file) => {

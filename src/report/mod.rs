@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod rdjson;
 pub mod sarif;
+pub mod terminal;
 
 use crate::finding::Finding;
 use crate::fix::FixSummary;
