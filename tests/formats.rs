@@ -967,6 +967,33 @@ fn gitlab_fingerprints_are_unique_and_stable() {
 }
 
 #[test]
+fn gitlab_fingerprints_survive_code_moving_down() {
+    let tmp = TempDir::new();
+    let dir = tmp.copy_fixture("rotation-two-keys");
+    let recorder = tmp.copy_fixture("recorder-inclusion-multiline");
+    let paths = ["rotation-two-keys", "recorder-inclusion-multiline"];
+    let before = gitlab(tmp.path(), &paths);
+    assert_eq!(before.len(), 3);
+    // Two keys in one file: two problems, two fingerprints.
+    assert_ne!(before[0]["fingerprint"], before[1]["fingerprint"]);
+    for d in [&dir, &recorder] {
+        let main = d.join("main.tf");
+        let text = std::fs::read_to_string(&main).unwrap();
+        std::fs::write(&main, format!("# moved down\n\n{text}")).unwrap();
+    }
+    let after = gitlab(tmp.path(), &paths);
+    assert_eq!(after.len(), before.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a["check_name"], b["check_name"]);
+        assert_eq!(
+            num(&a["location"]["lines"]["begin"]),
+            num(&b["location"]["lines"]["begin"]) + 2
+        );
+        assert_eq!(a["fingerprint"], b["fingerprint"], "{a}\n{b}");
+    }
+}
+
+#[test]
 fn gitlab_clean_run_is_an_empty_array() {
     let issues = gitlab(repo(), &["fixtures/rotation-literal-true"]);
     assert!(issues.is_empty());
