@@ -1349,12 +1349,32 @@ fn junit_is_well_formed_with_one_testcase_per_problem() {
     assert_eq!(suite.attribute("name"), Some("kmslint"));
     let findings = arr(&report["findings"]);
     let errors = arr(&report["errors"]);
-    let cases: Vec<_> = suite
+    let all: Vec<_> = suite
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), findings.len() + errors.len());
-    let total = (findings.len() + errors.len()).to_string();
+    // Problems first, then a passing testcase per rule that reported nothing.
+    let (cases, passed) = all.split_at(findings.len() + errors.len());
+    assert!(cases.iter().all(|c| c.children().any(|n| n.is_element())));
+    let failing_rules: HashSet<&str> = findings.iter().map(|f| text(&f["rule"])).collect();
+    let rules = json_of(&check(repo(), "sarif", &["fixtures/nope"]), "sarif");
+    let passing_rules: Vec<String> = arr(&rules["runs"][0]["tool"]["driver"]["rules"])
+        .iter()
+        .map(|r| text(&r["id"]))
+        .filter(|id| !failing_rules.contains(id))
+        .map(|id| format!("[{id}]"))
+        .collect();
+    assert!(!passing_rules.is_empty());
+    let names: Vec<&str> = passed
+        .iter()
+        .map(|c| c.attribute("name").unwrap())
+        .collect();
+    assert_eq!(names, passing_rules);
+    for c in passed {
+        assert_eq!(c.attribute("classname"), Some("kmslint"));
+        assert_eq!(c.children().filter(|n| n.is_element()).count(), 0);
+    }
+    let total = all.len().to_string();
     assert_eq!(suite.attribute("tests"), Some(total.as_str()));
     assert_eq!(
         suite.attribute("failures"),
@@ -1421,7 +1441,8 @@ fn junit_escapes_markup_and_drops_control_characters() {
 }
 
 #[test]
-fn junit_clean_run_has_an_empty_suite() {
+fn junit_clean_run_has_a_passing_testcase_per_rule() {
+    // Jenkins' junit step fails a build whose report has no test results at all.
     let run = check(repo(), "junit", &["fixtures/rotation-literal-true"]);
     assert_eq!(run.code, 0);
     let doc = roxmltree::Document::parse(&run.stdout).unwrap();
@@ -1429,8 +1450,25 @@ fn junit_clean_run_has_an_empty_suite() {
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
-    assert_eq!(suite.attribute("tests"), Some("0"));
-    assert_eq!(suite.children().filter(|n| n.is_element()).count(), 0);
+    let cases: Vec<_> = suite.children().filter(|n| n.is_element()).collect();
+    assert!(cases.len() >= 2);
+    assert_eq!(
+        suite.attribute("tests"),
+        Some(cases.len().to_string().as_str())
+    );
+    assert_eq!(suite.attribute("failures"), Some("0"));
+    assert_eq!(suite.attribute("errors"), Some("0"));
+    let names: Vec<&str> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+    assert!(names.contains(&"[kms-key-rotation-disabled]"), "{names:?}");
+    assert!(
+        names.contains(&"[config-recorder-kms-excluded]"),
+        "{names:?}"
+    );
+    for c in &cases {
+        assert!(c.has_tag_name("testcase"));
+        assert_eq!(c.attribute("classname"), Some("kmslint"));
+        assert_eq!(c.children().filter(|n| n.is_element()).count(), 0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1676,12 +1714,15 @@ fn ci_formats_leave_suppressed_findings_out() {
 
     let junit = check(tmp.path(), "junit", &["."]);
     let doc = roxmltree::Document::parse(&junit.stdout).unwrap();
+    // The failed testcases; the others are the passing ones of rules that reported nothing.
     let names: Vec<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| n.children().any(|c| c.has_tag_name("failure")))
         .map(|n| n.attribute("name").unwrap())
         .collect();
     assert_eq!(names, ["[kms-key-rotation-disabled] aws_kms_key.loud"]);
+    assert!(!junit.stdout.contains("quiet"), "{}", junit.stdout);
 
     let compact = check(tmp.path(), "compact", &["."]);
     assert_eq!(compact.stdout.lines().count(), 1);
