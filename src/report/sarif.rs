@@ -99,17 +99,20 @@ pub fn log(out: &LintOutput, root: &Path) -> Value {
 // Rules
 // ---------------------------------------------------------------------------------------------
 
-/// GitHub's `security-severity` (0.1–10.0; 4.0–6.9 is "medium") for the security rules, the
-/// ones that check Terraform resources. Kept here rather than in `RuleMeta` because only SARIF
-/// has the notion; a unit test makes sure every such rule has one. Rules about kmslint's own
-/// comments (`invalid-suppression`, `unused-suppression`) have none: GitHub files them as
-/// ordinary problems (`problem.severity`), not as security alerts.
+/// GitHub's `security-severity` (0.1–10.0; 0.1–3.9 is "low", 4.0–6.9 "medium") of every
+/// rule. Kept here rather than in `RuleMeta` for now (only SARIF has the notion); a unit test
+/// makes sure every rule has one. The rules about kmslint's own comments are low: a
+/// suppression that does not work, or silences nothing, hides no finding today, but the
+/// first is not what its author meant and the second would silence a future one unseen.
 pub fn security_severity(rule: &str) -> Option<&'static str> {
+    use crate::suppress::{INVALID_ID, UNUSED_ID};
     match rule {
         // Trivy gives AVD-AWS-0065 (the same check) MEDIUM, "5.5".
         "kms-key-rotation-disabled" => Some("5.5"),
         // Missing audit history of key changes: lower than an unrotated key.
         "config-recorder-kms-excluded" => Some("4.0"),
+        INVALID_ID => Some("3.0"),
+        UNUSED_ID => Some("2.0"),
         _ => None,
     }
 }
@@ -119,22 +122,24 @@ pub fn help_uri(rule: &str) -> String {
 }
 
 fn rule_descriptor(meta: &RuleMeta) -> Value {
-    let properties = match security_severity(meta.id) {
-        Some(s) => json!({
-            "tags": ["security", "terraform", "opentofu", "kms", "aws"],
-            "precision": "very-high",
-            "security-severity": s,
-        }),
-        None => json!({
-            "tags": ["maintainability", "terraform", "opentofu"],
-            "precision": "very-high",
-            "problem.severity": match meta.severity {
+    // Rules that check resources, and rules about kmslint's own suppression comments.
+    let tags = if meta.resource_types.is_empty() {
+        json!(["security", "maintainability", "terraform", "opentofu"])
+    } else {
+        json!(["security", "terraform", "opentofu", "kms", "aws"])
+    };
+    let mut properties = json!({ "tags": tags, "precision": "very-high" });
+    match security_severity(meta.id) {
+        Some(s) => properties["security-severity"] = json!(s),
+        // A rule without one (none today) is an ordinary problem to GitHub.
+        None => {
+            properties["problem.severity"] = json!(match meta.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
                 Severity::Note => "recommendation",
-            },
-        }),
-    };
+            })
+        }
+    }
     json!({
         "id": meta.id,
         "name": meta.id,
@@ -408,17 +413,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_security_rule_has_a_security_severity_in_range() {
+    fn every_rule_has_a_security_severity_in_range() {
         for rule in RULES {
             let id = rule.meta().id;
+            let s = security_severity(id)
+                .unwrap_or_else(|| panic!("{id} has no security-severity in sarif.rs"));
             if rule.meta().resource_types.is_empty() {
-                // A rule about kmslint's own comments, not about the infrastructure.
-                assert_eq!(security_severity(id), None, "{id}");
-                continue;
+                // A rule about kmslint's own comments: low.
+                assert!(s.parse::<f64>().unwrap() < 4.0, "{id}: {s}");
             }
-            let s = security_severity(id).unwrap_or_else(|| {
-                panic!("{id} checks resources but has no security-severity in sarif.rs")
-            });
             let n: f64 = s.parse().unwrap();
             assert!((0.1..=10.0).contains(&n), "{id}: {s}");
             // GitHub reads one decimal place.
