@@ -486,3 +486,63 @@ fn a_one_line_plan_with_findings_past_column_100000_in_every_format() {
         assert!(human.stdout.contains(&location), "{location}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parse errors
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn parse_errors_read_like_terraforms() {
+    // Full parse (the module has a KMS key) and the fast structural check (it has none).
+    for (fixture, summary, place) in [
+        (
+            "fixtures/bad-syntax",
+            "Unclosed configuration block",
+            "fixtures/bad-syntax/broken.tf:4:1",
+        ),
+        (
+            "fixtures/bad-syntax-no-rule-resources",
+            "Unclosed configuration block",
+            "fixtures/bad-syntax-no-rule-resources/main.tf:1:30",
+        ),
+    ] {
+        let r = run(&["check", fixture], &[]);
+        assert_eq!(r.code, 2);
+        let header = format!("error[parse-error]: {summary}: ");
+        assert!(r.stdout.starts_with(&header), "{}", r.stdout);
+        assert!(r.stdout.contains(&format!("--> {place}\n")), "{}", r.stdout);
+        let compact = run(&["check", "-f", "compact", fixture], &[]);
+        assert!(
+            compact
+                .stdout
+                .contains(&format!("{place}: error parse-error: {summary}: ")),
+            "{}",
+            compact.stdout
+        );
+    }
+    let tmp = TempDir::new();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_kms_key\" \"k\" {\n  description = \"never closed\n}\n",
+    )
+    .unwrap();
+    let r = run_env(tmp.path(), &["check", "-f", "compact", "m"], &[]);
+    assert_eq!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split(": ")
+            .take(3)
+            .collect::<Vec<_>>(),
+        [
+            "m/main.tf:2:17",
+            "error parse-error",
+            "Invalid multi-line string"
+        ],
+        "{}",
+        r.stdout
+    );
+}
