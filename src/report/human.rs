@@ -403,7 +403,7 @@ impl Renderer {
         let mut cols: Vec<(Option<usize>, usize)> = vec![(None, 0); row.marks.len()];
         for (i, ch) in file.text[window.clone()].char_indices() {
             let at = window.start + i;
-            let (shown, w) = shown(ch);
+            let w = show(&mut code, ch);
             for (m, c) in row.marks.iter().zip(cols.iter_mut()) {
                 if c.0.is_none() && at >= m.range.start {
                     c.0 = Some(col);
@@ -412,7 +412,6 @@ impl Renderer {
                     c.1 = col + w;
                 }
             }
-            code.push_str(&shown);
             col += w;
         }
         if right_cut {
@@ -495,17 +494,23 @@ fn line_content(file: &SourceFile, line0: usize) -> Span {
     span
 }
 
-/// How a character is shown in an excerpt, and its width in columns.
-fn shown(ch: char) -> (std::borrow::Cow<'static, str>, usize) {
+/// Appends how a character is shown in an excerpt to `out`; returns its width in columns.
+fn show(out: &mut String, ch: char) -> usize {
     match ch {
-        '\t' => (TAB.into(), TAB.len()),
-        c if c.is_control() || is_bidi_control(c) => ("\u{fffd}".into(), 1),
-        c => (c.to_string().into(), c.width().unwrap_or(0)),
+        '\t' => out.push_str(TAB),
+        c if c.is_control() || is_bidi_control(c) => out.push('\u{fffd}'),
+        c => out.push(c),
     }
+    char_width(ch)
 }
 
+/// The width of a character in an excerpt, in columns.
 fn char_width(ch: char) -> usize {
-    shown(ch).1
+    match ch {
+        '\t' => TAB.len(),
+        c if c.is_control() || is_bidi_control(c) => 1,
+        c => c.width().unwrap_or(0),
+    }
 }
 
 /// Characters that reorder the text around them (CVE-2021-42574, "Trojan Source").
