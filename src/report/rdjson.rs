@@ -25,7 +25,7 @@
 //!   place in the file, or with only a path when the file could not be read. Suppressed
 //!   findings are left out.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::INFORMATION_URI;
 use crate::finding::{Finding, LintError, Severity};
@@ -34,14 +34,81 @@ use crate::source::{clamp_to_char_boundary, SourceFile, Span};
 
 const PARSE_ERROR: &str = "parse-error";
 
+#[derive(Serialize)]
+struct DiagnosticResult<'a> {
+    source: Source,
+    severity: &'static str,
+    diagnostics: Vec<Diagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct Source {
+    name: &'static str,
+    url: &'static str,
+}
+
+#[derive(Serialize)]
+struct Diagnostic<'a> {
+    message: &'a str,
+    location: Location<'a>,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<Code<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suggestions: Vec<Suggestion<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct Code<'a> {
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: Option<Range>,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+struct Range {
+    start: Position,
+    end: Position,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+struct Position {
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct Suggestion<'a> {
+    range: Range,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct RelatedLocation<'a> {
+    message: &'a str,
+    location: Location<'a>,
+}
+
 pub fn render(out: &LintOutput) -> String {
-    let mut diagnostics: Vec<Value> = out.errors.iter().map(error).collect();
+    let mut diagnostics: Vec<Diagnostic> = out.errors.iter().map(error).collect();
     diagnostics.extend(super::unsuppressed(out).map(finding));
-    let result = json!({
-        "source": { "name": "kmslint", "url": INFORMATION_URI },
-        "severity": severity(Severity::Warning),
-        "diagnostics": diagnostics,
-    });
+    let result = DiagnosticResult {
+        source: Source {
+            name: "kmslint",
+            url: INFORMATION_URI,
+        },
+        severity: severity(Severity::Warning),
+        diagnostics,
+    };
     let mut s = serde_json::to_string_pretty(&result).unwrap_or_else(|_| "{}".to_string());
     s.push('\n');
     s
@@ -55,70 +122,86 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// `{line, column}` of an offset: 1-based line, 1-based UTF-8 byte column.
-fn position(file: &SourceFile, offset: usize) -> Value {
+/// 1-based line, 1-based UTF-8 byte column of an offset.
+fn position(file: &SourceFile, offset: usize) -> Position {
     let offset = clamp_to_char_boundary(&file.text, offset);
     let lines = file.lines();
     let line0 = lines.line_of(offset);
-    json!({
-        "line": line0 + 1,
-        "column": offset - lines.line_start(line0) + 1,
-    })
-}
-
-fn range(file: &SourceFile, span: &Span) -> Value {
-    json!({
-        "start": position(file, span.start),
-        "end": position(file, span.end.max(span.start)),
-    })
-}
-
-fn location(file: &SourceFile, span: &Span) -> Value {
-    json!({ "path": file.display, "range": range(file, span) })
-}
-
-fn finding(f: &Finding) -> Value {
-    let mut d = json!({
-        "message": f.message,
-        "location": location(&f.file, &f.span),
-        "severity": severity(f.severity),
-        "code": { "value": f.rule, "url": super::rule_url(f.rule) },
-    });
-    if let Some(fix) = &f.fix {
-        let suggestions: Vec<Value> = fix
-            .edits
-            .iter()
-            .filter(|e| e.file.path == f.file.path)
-            .map(|e| json!({ "range": range(&e.file, &e.span), "text": e.content }))
-            .collect();
-        if !suggestions.is_empty() {
-            d["suggestions"] = json!(suggestions);
-        }
+    Position {
+        line: line0 + 1,
+        column: offset - lines.line_start(line0) + 1,
     }
-    if !f.related.is_empty() {
-        d["related_locations"] = f
+}
+
+fn range(file: &SourceFile, span: &Span) -> Range {
+    Range {
+        start: position(file, span.start),
+        end: position(file, span.end.max(span.start)),
+    }
+}
+
+fn location<'a>(file: &'a SourceFile, span: &Span) -> Location<'a> {
+    Location {
+        path: &file.display,
+        range: Some(range(file, span)),
+    }
+}
+
+fn finding(f: &Finding) -> Diagnostic<'_> {
+    Diagnostic {
+        message: &f.message,
+        location: location(&f.file, &f.span),
+        severity: severity(f.severity),
+        code: Some(Code {
+            value: f.rule,
+            url: Some(super::rule_url(f.rule)),
+        }),
+        suggestions: f
+            .fix
+            .iter()
+            .flat_map(|fix| &fix.edits)
+            .filter(|e| e.file.path == f.file.path)
+            .map(|e| Suggestion {
+                range: range(&e.file, &e.span),
+                text: &e.content,
+            })
+            .collect(),
+        related_locations: f
             .related
             .iter()
-            .map(|r| json!({ "message": r.message, "location": location(&r.file, &r.span) }))
-            .collect();
+            .map(|r| RelatedLocation {
+                message: &r.message,
+                location: location(&r.file, &r.span),
+            })
+            .collect(),
     }
-    d
 }
 
-fn error(e: &LintError) -> Value {
-    match &e.location {
-        Some((file, span)) => json!({
-            "message": e.message,
-            "location": location(file, span),
-            "severity": severity(Severity::Error),
-            "code": { "value": PARSE_ERROR },
-        }),
+fn error(e: &LintError) -> Diagnostic<'_> {
+    let (location, code) = match &e.location {
+        Some((file, span)) => (
+            location(file, span),
+            Some(Code {
+                value: PARSE_ERROR,
+                url: None,
+            }),
+        ),
         // Not a place in a file (a path that cannot be read): no range and no code.
-        None => json!({
-            "message": e.message,
-            "location": { "path": e.path },
-            "severity": severity(Severity::Error),
-        }),
+        None => (
+            Location {
+                path: &e.path,
+                range: None,
+            },
+            None,
+        ),
+    };
+    Diagnostic {
+        message: &e.message,
+        location,
+        severity: severity(Severity::Error),
+        code,
+        suggestions: Vec::new(),
+        related_locations: Vec::new(),
     }
 }
 
@@ -137,16 +220,20 @@ mod tests {
             "\u{feff}a\n  é🔑x = 1\n".into(),
             Syntax::Hcl,
         );
+        let at = |line, column| Position { line, column };
         // The byte-order mark is 3 bytes of line 1.
-        assert_eq!(position(&file, 3), json!({"line": 1, "column": 4}));
+        assert_eq!(position(&file, 3), at(1, 4));
         let x = file.text.find('x').unwrap();
         // Two spaces, é (2 bytes), 🔑 (4 bytes): x is at byte column 9.
-        assert_eq!(position(&file, x), json!({"line": 2, "column": 9}));
+        assert_eq!(position(&file, x), at(2, 9));
         // Inside 🔑: its start.
-        assert_eq!(position(&file, x - 1), json!({"line": 2, "column": 5}));
+        assert_eq!(position(&file, x - 1), at(2, 5));
         assert_eq!(
             range(&file, &(x..x)),
-            json!({"start": {"line": 2, "column": 9}, "end": {"line": 2, "column": 9}})
+            Range {
+                start: at(2, 9),
+                end: at(2, 9)
+            }
         );
     }
 }
