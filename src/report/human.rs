@@ -532,7 +532,8 @@ fn fits_in(text: &str, span: Span, columns: usize) -> bool {
 /// The part of the line `content` to show so that `marks` (a range inside it) is visible in
 /// `width` columns: the whole line when it fits, otherwise a window around the marks with
 /// room for an ellipsis at each end. Context is shared between the two sides, and a side the
-/// line ends on gives its share to the other. Marks wider than the window are cut at its end.
+/// line ends on gives its share to the other; no cut hides less than an ellipsis is wide.
+/// Marks wider than the window are cut at its end.
 /// The cost is bounded by `width`, whatever the length of the line or of the marks.
 fn window(text: &str, content: Span, marks: Span, width: usize) -> Span {
     if fits_in(text, content.clone(), width) {
@@ -550,11 +551,19 @@ fn window(text: &str, content: Span, marks: Span, width: usize) -> Span {
     let left = walk_left(text, content.start, start, spare / 2);
     let used_left = columns(text, left..start);
     let (right, used_right) = walk_right(text, marks_end, content.end, spare - used_left);
-    let left = if used_left + used_right < spare {
+    let mut left = if used_left + used_right < spare {
         walk_left(text, content.start, start, spare - used_right)
     } else {
         left
     };
+    let mut right = right;
+    // Cutting no more than an ellipsis is as wide would save nothing: show the text.
+    if fits_in(text, content.start..left, ELLIPSIS.len()) {
+        left = content.start;
+    }
+    if fits_in(text, right..content.end, ELLIPSIS.len()) {
+        right = content.end;
+    }
     left..right
 }
 
@@ -729,6 +738,22 @@ mod tests {
             "{s}"
         );
         assert_eq!(rows[1].find('^'), Some(rows[0].len()), "{s}");
+    }
+
+    #[test]
+    fn a_cut_never_hides_less_than_the_ellipsis() {
+        // 96 columns for code, 90 without the ellipses, 63 to spare around the span: 31 on
+        // the left would hide two of the 33 columns before it.
+        let text = format!(
+            "{}enable_key_rotation = false{}\n",
+            "a".repeat(33),
+            "b".repeat(10_000)
+        );
+        let f = file(&text);
+        let s = render_one(finding(&f, 33..60), 100);
+        let row = excerpt(&s)[0];
+        assert!(row.starts_with("1 | aaaa"), "{row}");
+        assert!(row.ends_with("b..."), "{row}");
     }
 
     #[test]
