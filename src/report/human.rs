@@ -359,7 +359,12 @@ impl Renderer {
         for (line0, mark) in marks {
             let fits = rows.last().is_some_and(|r| {
                 let from = r.marks.iter().map(|m| m.range.start).min().unwrap_or(0);
-                r.line0 == line0 && fits_in(text, from..mark.range.end, self.code_width(line0 + 1))
+                r.line0 == line0
+                    && fits_in(
+                        text,
+                        from..mark.range.end,
+                        self.code_width(line0 + 1) - 2 * ELLIPSIS.len(),
+                    )
             });
             match rows.last_mut() {
                 Some(r) if fits => r.marks.push(mark),
@@ -372,8 +377,7 @@ impl Renderer {
         rows
     }
 
-    /// Columns left for source text after the gutter of a line number this wide, less room
-    /// for two ellipses.
+    /// Columns left for source text after the gutter of a line number this wide.
     fn code_width(&self, last_line: usize) -> usize {
         let gutter = last_line.to_string().len() + 3;
         self.width.saturating_sub(gutter).max(MIN_WIDTH / 2)
