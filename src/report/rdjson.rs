@@ -7,7 +7,7 @@
 //!   "diagnostics": [ { "message": "…", "severity": "WARNING",
 //!     "location": { "path": "main.tf", "range": { "start": { "line": 3, "column": 3 },
 //!                                                  "end": { "line": 3, "column": 30 } } },
-//!     "code": { "value": "kms-key-rotation-disabled", "url": "…/rules/….md" },
+//!     "code": { "value": "RULE-ID", "url": "…/rules/RULE-ID.md" },
 //!     "suggestions": [ { "range": { … }, "text": "true" } ],
 //!     "related_locations": [ { "message": "…", "location": { … } } ] } ] }
 //! ```
