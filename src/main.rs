@@ -14,7 +14,8 @@ use kmslint::finding::LintOutput;
 use kmslint::fix::{FixMode, FixRun};
 use kmslint::lint::{LintOptions, Overlay};
 use kmslint::policy::{FailOn, Policy, PolicyOptions};
-use kmslint::report::{self, Format};
+use kmslint::report::terminal::{self, ColorChoice};
+use kmslint::report::{self, Format, RenderOptions};
 use kmslint::rules::{self, FixAvailability};
 
 const EXIT_CODES: &str = "\
@@ -95,7 +96,7 @@ struct CheckArgs {
     /// standard input (see --stdin-filename).
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Apply safe fixes in place, then report what remains. With `-` (standard input), the
     /// fixed text is written to stdout and the report to stderr.
@@ -127,8 +128,13 @@ struct CheckArgs {
     /// JSON, other formats a table).
     #[arg(long)]
     statistics: bool,
-    /// Disable colour (also disabled by a non-empty NO_COLOR or when stdout is not a terminal).
-    #[arg(long)]
+    /// Colour the human report: `auto` colours a terminal unless NO_COLOR is set
+    /// (FORCE_COLOR or CLICOLOR_FORCE colour a pipe; TERM=dumb does not).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto,
+          overrides_with = "no_color")]
+    color: ColorChoice,
+    /// The same as `--color never`.
+    #[arg(long, overrides_with = "color")]
     no_color: bool,
     /// The configuration a plan JSON was made from (default: the plan file's directory);
     /// findings from the plan are reported at the matching `.tf` lines.
@@ -394,10 +400,27 @@ fn check(args: CheckArgs) -> ExitCode {
     if let Some(s) = &stdin {
         overlay.insert(s.path.clone(), s.text.clone());
     }
-    let color = !args.no_color
-        && args.output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
+    let render_options = {
+        let choice = if args.no_color {
+            ColorChoice::Never
+        } else {
+            args.color
+        };
+        let env = |name: &str| std::env::var_os(name);
+        let is_terminal = std::io::stdout().is_terminal();
+        let to_file = args.output.is_some();
+        RenderOptions {
+            human: report::human::Options {
+                color: terminal::use_color(choice, &env, is_terminal, to_file),
+                width: terminal::width(
+                    &env,
+                    (is_terminal && !to_file)
+                        .then(terminal::stdout_width)
+                        .flatten(),
+                ),
+            },
+        }
+    };
     let policy = match Policy::new(&paths, &args.policy.options()) {
         Ok(policy) => policy,
         Err(errors) => return config_errors(&errors),
@@ -502,9 +525,9 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let fixed = fixing.then_some(&summary);
     let rendered = if args.format == Format::Human && args.quiet {
-        without_summary(report::render(&out, None, args.format, color))
+        without_summary(report::render(&out, None, args.format, &render_options))
     } else {
-        report::render(&out, fixed, args.format, color) + &notes
+        report::render(&out, fixed, args.format, &render_options) + &notes
     };
     if let (Some(s), true) = (&stdin, args.fix) {
         // An editor replaces its buffer with stdout: always the whole text, fixed or not.

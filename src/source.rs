@@ -130,12 +130,21 @@ impl SourceFile {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let mut position = self.lines().position(&self.text, offset);
+        let lines = self.lines();
+        let mut position = lines.position(&self.text, offset);
         if self.stored_as_utf16 {
             // Two bytes of byte-order mark, then two bytes per UTF-16 code unit.
-            position.offset = 2 + 2 * self.text[..position.offset].encode_utf16().count();
+            position.offset = 2 + 2 * lines.units(0, position.offset, Unit::Utf16);
         }
         position
+    }
+
+    /// The length of a span in `unit`s (the span is clamped into the text and its ends moved
+    /// back to character boundaries).
+    pub fn len_in(&self, span: &Span, unit: Unit) -> usize {
+        let start = clamp_to_char_boundary(&self.text, span.start);
+        let end = clamp_to_char_boundary(&self.text, span.end).max(start);
+        self.lines().units(start, end, unit)
     }
 
     pub fn slice(&self, span: &Span) -> &str {
@@ -156,23 +165,165 @@ pub struct Position {
     pub utf16_column: usize,
 }
 
-/// Start offsets of every line in a text.
+/// What a column or a length counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// UTF-8 bytes.
+    Bytes,
+    /// Unicode scalar values.
+    Chars,
+    /// UTF-16 code units.
+    Utf16,
+}
+
+/// Where the non-ASCII characters of a text are, with running totals of how much shorter the
+/// text is in characters and in UTF-16 code units than in bytes up to each of them. The
+/// number of units between two offsets is then a subtraction and two binary searches, and a
+/// text without non-ASCII characters (most Terraform) needs no table at all.
+#[derive(Debug, Clone, Default)]
+pub struct WideChars {
+    /// In offset order.
+    chars: Vec<Wide>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Wide {
+    offset: usize,
+    /// UTF-8 length of this character (2 to 4).
+    len: u8,
+    /// Bytes minus characters, over this character and every non-ASCII one before it.
+    fewer_chars: usize,
+    /// Bytes minus UTF-16 code units, likewise.
+    fewer_utf16: usize,
+}
+
+impl WideChars {
+    pub fn new(text: &str) -> WideChars {
+        if text.is_ascii() {
+            return WideChars::default();
+        }
+        let mut chars = Vec::new();
+        let (mut fewer_chars, mut fewer_utf16) = (0, 0);
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                i += 1;
+                continue;
+            }
+            // A `str` is valid UTF-8: a lead byte says how long its character is.
+            let len: u8 = match b {
+                0xF0.. => 4,
+                0xE0.. => 3,
+                _ => 2,
+            };
+            fewer_chars += usize::from(len) - 1;
+            fewer_utf16 += usize::from(len) - if len == 4 { 2 } else { 1 };
+            chars.push(Wide {
+                offset: i,
+                len,
+                fewer_chars,
+                fewer_utf16,
+            });
+            i += usize::from(len);
+        }
+        WideChars { chars }
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    /// Bytes minus `unit`s over the characters that start before `offset`.
+    fn fewer_before(&self, offset: usize, unit: Unit) -> usize {
+        let k = self.chars.partition_point(|w| w.offset < offset);
+        match (k, unit) {
+            (0, _) | (_, Unit::Bytes) => 0,
+            (k, Unit::Chars) => self.chars[k - 1].fewer_chars,
+            (k, Unit::Utf16) => self.chars[k - 1].fewer_utf16,
+        }
+    }
+
+    /// The number of `unit`s between two character boundaries `from <= to`.
+    pub fn units(&self, from: usize, to: usize, unit: Unit) -> usize {
+        let to = to.max(from);
+        if self.is_ascii() || unit == Unit::Bytes {
+            return to - from;
+        }
+        (to - from) - (self.fewer_before(to, unit) - self.fewer_before(from, unit))
+    }
+
+    /// The offset `units` `unit`s after `from`, but not past `limit`; a count that ends
+    /// inside a character gives that character's start. `from` and `limit` are character
+    /// boundaries with `from <= limit`.
+    pub fn offset_after(&self, from: usize, limit: usize, units: usize, unit: Unit) -> usize {
+        let limit = limit.max(from);
+        if self.is_ascii() || unit == Unit::Bytes {
+            // Bytes: the caller moves the result back to a character boundary.
+            return from.saturating_add(units).min(limit);
+        }
+        let fewer = |k: usize| match (k, unit) {
+            (0, _) => 0,
+            (k, Unit::Chars) => self.chars[k - 1].fewer_chars,
+            (k, _) => self.chars[k - 1].fewer_utf16,
+        };
+        let first = self.chars.partition_point(|w| w.offset < from);
+        let end = self.chars.partition_point(|w| w.offset < limit);
+        let base = fewer(first);
+        // Units from `from` to the start of wide character `k`; increasing in `k`.
+        let before = |k: usize| (self.chars[k].offset - from) - (fewer(k) - base);
+        // The first wide character in range that starts after the wanted count.
+        let (mut lo, mut hi) = (first, end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if before(mid) <= units {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let n = lo - first;
+        let at = if n == 0 {
+            from.saturating_add(units)
+        } else {
+            let k = first + n - 1;
+            let w = self.chars[k];
+            let width = match unit {
+                Unit::Chars => 1,
+                _ if w.len == 4 => 2,
+                _ => 1,
+            };
+            let start = before(k);
+            if units < start + width {
+                w.offset
+            } else {
+                w.offset + usize::from(w.len) + (units - start - width)
+            }
+        };
+        at.min(limit)
+    }
+}
+
+/// Start offsets of every line in a text, and its [`WideChars`]: a line and column in any unit
+/// costs two binary searches.
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    wide: WideChars,
+    bom: usize,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         // A lone `\r` is not a line break in HCL; `\r\n` is handled by the `\n`.
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex {
+            starts,
+            wide: WideChars::new(text),
+            bom: if text.starts_with('\u{feff}') { 3 } else { 0 },
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -184,23 +335,50 @@ impl LineIndex {
         self.starts.get(line0).copied().unwrap_or(0)
     }
 
+    /// The 0-based line that contains `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of a 0-based line without its `\n` (a `\r` before it is kept), or an
+    /// empty range at the end of the text for a line past the end. `text` is the indexed text.
+    pub fn line_span(&self, text: &str, line0: usize) -> Span {
+        match self.starts.get(line0) {
+            Some(&start) => {
+                let end = self
+                    .starts
+                    .get(line0 + 1)
+                    .map_or(text.len(), |&next| next - 1);
+                start..end.max(start)
+            }
+            None => text.len()..text.len(),
+        }
+    }
+
+    /// The number of `unit`s between two character boundaries of the indexed text.
+    pub fn units(&self, from: usize, to: usize, unit: Unit) -> usize {
+        self.wide.units(from, to, unit)
+    }
+
+    pub fn wide_chars(&self) -> &WideChars {
+        &self.wide
+    }
+
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = clamp_to_char_boundary(text, offset);
-        let line0 = match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line0 = self.line_of(offset);
         let mut start = self.starts[line0];
         // A byte-order mark is not a column: editors and LSP clients do not show it.
-        if start == 0 && text.starts_with('\u{feff}') {
-            start = 3.min(offset);
+        if start == 0 {
+            start = self.bom.min(offset);
         }
-        let prefix = &text[start..offset];
         Position {
             line: line0 + 1,
-            column: prefix.chars().count() + 1,
+            column: self.wide.units(start, offset, Unit::Chars) + 1,
             offset,
-            utf16_column: prefix.encode_utf16().count() + 1,
+            utf16_column: self.wide.units(start, offset, Unit::Utf16) + 1,
         }
     }
 }
@@ -251,6 +429,141 @@ mod tests {
         let text = "\u{feff}resource";
         let p = LineIndex::new(text).position(text, 3);
         assert_eq!((p.line, p.column, p.offset), (1, 1, 3));
+    }
+
+    /// Line and columns counted the slow way, from the start of the line.
+    fn naive(text: &str, offset: usize) -> (usize, usize, usize) {
+        let offset = clamp_to_char_boundary(text, offset);
+        let mut start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        if start == 0 && text.starts_with('\u{feff}') {
+            start = 3.min(offset);
+        }
+        let prefix = &text[start..offset];
+        (
+            text[..offset].matches('\n').count() + 1,
+            prefix.chars().count() + 1,
+            prefix.encode_utf16().count() + 1,
+        )
+    }
+
+    const MIXED: &str =
+        "\u{feff}a = \"é\"\r\n  🔑x = \"日本\" # 🔑🔑\n\n\r\nz\u{10ffff}\u{7f}\u{80}";
+
+    #[test]
+    fn positions_agree_with_counting_at_every_offset() {
+        for text in [
+            MIXED,
+            "",
+            "ascii only\nline two\r\n",
+            "🔑",
+            "\u{feff}",
+            "é\n",
+        ] {
+            let idx = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                let p = idx.position(text, offset);
+                assert_eq!(
+                    (p.line, p.column, p.utf16_column),
+                    naive(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_text_needs_no_table() {
+        let text = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+        let idx = LineIndex::new(text);
+        assert!(idx.wide_chars().is_ascii());
+        let p = idx.position(text, text.find("false").unwrap());
+        assert_eq!((p.line, p.column, p.utf16_column), (2, 25, 25));
+    }
+
+    #[test]
+    fn multi_byte_characters_count_once_and_surrogate_pairs_twice() {
+        // é: 2 bytes, 1 UTF-16 unit; 日: 3 bytes, 1 unit; 🔑: 4 bytes, 2 units.
+        let text = "é日🔑x";
+        let idx = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(x, 9);
+        let p = idx.position(text, x);
+        assert_eq!((p.column, p.utf16_column), (4, 5));
+        assert_eq!(idx.units(0, x, Unit::Chars), 3);
+        assert_eq!(idx.units(0, x, Unit::Utf16), 4);
+        assert_eq!(idx.units(0, x, Unit::Bytes), 9);
+        assert_eq!(idx.units(2, 5, Unit::Utf16), 1);
+    }
+
+    #[test]
+    fn crlf_lines_end_at_the_line_feed() {
+        let text = "a\r\nbc\r\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 3);
+        // The `\r` is the last column of its line.
+        let p = idx.position(text, 1);
+        assert_eq!((p.line, p.column), (1, 2));
+        let p = idx.position(text, 4);
+        assert_eq!((p.line, p.column), (2, 2));
+        assert_eq!(idx.line_span(text, 0), 0..2);
+        assert_eq!(idx.line_span(text, 1), 3..6);
+        assert_eq!(idx.line_span(text, 2), 7..7);
+        assert_eq!(idx.line_span(text, 9), 7..7);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_move_back_to_its_start() {
+        let text = "a🔑b";
+        let idx = LineIndex::new(text);
+        for inside in 2..5 {
+            let p = idx.position(text, inside);
+            assert_eq!((p.offset, p.column, p.utf16_column), (1, 2, 2), "{inside}");
+        }
+        // Past the end: the end.
+        assert_eq!(idx.position(text, 99).offset, text.len());
+    }
+
+    #[test]
+    fn offset_after_inverts_units() {
+        for text in [MIXED, "abc", "🔑🔑", "a日b"] {
+            let w = WideChars::new(text);
+            for unit in [Unit::Chars, Unit::Utf16] {
+                for (from, _) in text.char_indices() {
+                    for to in (from..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                        let n = w.units(from, to, unit);
+                        assert_eq!(
+                            w.offset_after(from, text.len(), n, unit),
+                            to,
+                            "{text:?} {unit:?} {from}..{to}"
+                        );
+                    }
+                }
+            }
+        }
+        let w = WideChars::new("a🔑b");
+        // One UTF-16 unit into the key is inside it: the key's start.
+        assert_eq!(w.offset_after(1, 6, 1, Unit::Utf16), 1);
+        assert_eq!(w.offset_after(0, 6, 2, Unit::Utf16), 1);
+        assert_eq!(w.offset_after(0, 6, 3, Unit::Utf16), 5);
+        // Never past the limit.
+        assert_eq!(w.offset_after(0, 5, 99, Unit::Chars), 5);
+        assert_eq!(WideChars::new("abc").offset_after(1, 3, 99, Unit::Utf16), 3);
+    }
+
+    #[test]
+    fn utf16_files_report_offsets_of_the_stored_bytes() {
+        let mut file = SourceFile::new(
+            PathBuf::from("plan.json"),
+            "plan.json".into(),
+            "{\"é🔑\":1}".into(),
+            Syntax::Json,
+        );
+        file.stored_as_utf16 = true;
+        // `{`, `"`, é (1 unit), 🔑 (2 units): 5 units, then the BOM.
+        let colon = file.text.find(':').unwrap();
+        assert_eq!(file.position(colon).offset, 2 + 2 * 6);
+        assert_eq!(file.len_in(&(2..colon), Unit::Utf16), 4);
+        assert_eq!(file.len_in(&(2..colon), Unit::Chars), 3);
     }
 
     #[test]

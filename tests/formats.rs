@@ -404,20 +404,25 @@ fn sarif_lists_every_rule_with_its_documentation() {
         let tags: Vec<&str> = arr(&r["properties"]["tags"]).iter().map(text).collect();
         assert!(tags.len() <= 10, "GitHub shows 10 tags");
         assert_eq!(r["properties"]["precision"], "very-high");
+        // Every rule, the meta rules too, is a security rule to GitHub.
+        let sev: f64 = text(&r["properties"]["security-severity"]).parse().unwrap();
+        assert!((0.1..=10.0).contains(&sev), "{}: {sev}", meta.id);
+        assert!(tags.contains(&"security"), "{}: tags {tags:?}", meta.id);
         if meta.resource_types.is_empty() {
-            // invalid-suppression, unused-suppression: about kmslint's own comments, filed
-            // by GitHub as ordinary problems rather than security alerts.
-            assert!(!tags.contains(&"security"), "{}: tags {tags:?}", meta.id);
-            assert!(r["properties"].get("security-severity").is_none());
-            assert_eq!(r["properties"]["problem.severity"], "warning");
+            // invalid-suppression, unused-suppression: about kmslint's own comments, low.
+            assert!(sev < 4.0, "{}: {sev}", meta.id);
+            assert!(
+                tags.contains(&"maintainability"),
+                "{}: tags {tags:?}",
+                meta.id
+            );
+            assert!(!tags.contains(&"kms"), "{}: tags {tags:?}", meta.id);
             continue;
         }
         security_rules += 1;
-        for t in ["security", "terraform", "kms"] {
+        for t in ["terraform", "kms"] {
             assert!(tags.contains(&t), "{}: tags {tags:?}", meta.id);
         }
-        let sev: f64 = text(&r["properties"]["security-severity"]).parse().unwrap();
-        assert!((0.1..=10.0).contains(&sev), "{}: {sev}", meta.id);
     }
     assert!(security_rules >= 2);
     assert_eq!(rules.len(), kmslint::rules::all().count());
@@ -966,9 +971,359 @@ fn gitlab_fingerprints_are_unique_and_stable() {
 }
 
 #[test]
+fn gitlab_fingerprints_survive_code_moving_down() {
+    let tmp = TempDir::new();
+    let dir = tmp.copy_fixture("rotation-two-keys");
+    let recorder = tmp.copy_fixture("recorder-inclusion-multiline");
+    let paths = ["rotation-two-keys", "recorder-inclusion-multiline"];
+    let before = gitlab(tmp.path(), &paths);
+    assert_eq!(before.len(), 3);
+    // Two keys in one file: two problems, two fingerprints.
+    assert_ne!(before[0]["fingerprint"], before[1]["fingerprint"]);
+    for d in [&dir, &recorder] {
+        let main = d.join("main.tf");
+        let text = std::fs::read_to_string(&main).unwrap();
+        std::fs::write(&main, format!("# moved down\n\n{text}")).unwrap();
+    }
+    let after = gitlab(tmp.path(), &paths);
+    assert_eq!(after.len(), before.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a["check_name"], b["check_name"]);
+        assert_eq!(
+            num(&a["location"]["lines"]["begin"]),
+            num(&b["location"]["lines"]["begin"]) + 2
+        );
+        assert_eq!(a["fingerprint"], b["fingerprint"], "{a}\n{b}");
+    }
+}
+
+#[test]
 fn gitlab_clean_run_is_an_empty_array() {
     let issues = gitlab(repo(), &["fixtures/rotation-literal-true"]);
     assert!(issues.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// reviewdog rdjson
+// ---------------------------------------------------------------------------------------------
+
+/// reviewdog's rdjson schema (`tests/data/README.md` says where it comes from).
+fn rdjson_validator() -> &'static jsonschema::Validator {
+    static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let path = repo().join("tests/data/reviewdog-rdjson-DiagnosticResult.json");
+        let schema: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("schema is JSON");
+        jsonschema::options()
+            .build(&schema)
+            .expect("the rdjson schema compiles")
+    })
+}
+
+fn rdjson_errors(v: &Value) -> Vec<String> {
+    rdjson_validator()
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// `kmslint check --format rdjson PATHS`, validated against reviewdog's schema and checked
+/// for the shape reviewdog's parser needs (the schema requires nothing).
+fn rdjson(cwd: &Path, paths: &[&str]) -> (i32, Value) {
+    let run = check(cwd, "rdjson", paths);
+    let v = json_of(&run, "rdjson");
+    let errors = rdjson_errors(&v);
+    assert!(
+        errors.is_empty(),
+        "rdjson does not validate:\n{}\n{v:#}",
+        errors.join("\n")
+    );
+    assert_eq!(v["source"]["name"], "kmslint");
+    for d in arr(&v["diagnostics"]) {
+        assert!(!text(&d["message"]).is_empty(), "{d}");
+        assert!(!text(&d["location"]["path"]).is_empty(), "{d}");
+        assert!(
+            ["ERROR", "WARNING", "INFO"].contains(&text(&d["severity"])),
+            "{d}"
+        );
+        if let Some(r) = d["location"].get("range") {
+            for end in ["start", "end"] {
+                assert!(
+                    num(&r[end]["line"]) >= 1 && num(&r[end]["column"]) >= 1,
+                    "{d}"
+                );
+            }
+        }
+    }
+    (run.code, v)
+}
+
+/// The 1-based UTF-8 byte column of a byte offset.
+fn byte_column(text: &str, offset: usize) -> usize {
+    offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1
+}
+
+/// The byte offset of a 1-based line and byte column.
+fn offset_of_bytes(text: &str, line: usize, column: usize) -> usize {
+    let offset = line_starts(text)[line - 1] + column - 1;
+    assert!(
+        text.is_char_boundary(offset),
+        "column {column} splits a character"
+    );
+    offset
+}
+
+fn assert_rd_range(cwd: &Path, display: &str, range: &Value, span: &Value) {
+    // `fixtures/bad-utf8` is not UTF-8; kmslint reads it lossily, and so does this.
+    let bytes = std::fs::read(cwd.join(display)).unwrap();
+    let content = String::from_utf8_lossy(&bytes);
+    for end in ["start", "end"] {
+        let offset = num(&span[end]["offset"]);
+        assert_eq!(
+            num(&range[end]["line"]),
+            num(&span[end]["line"]),
+            "{display}"
+        );
+        assert_eq!(
+            num(&range[end]["column"]),
+            byte_column(&content, offset),
+            "{display} {end}"
+        );
+    }
+}
+
+#[test]
+fn rdjson_validates_and_matches_the_json_report() {
+    let fixtures = rule_fixtures();
+    let mut paths: Vec<&str> = fixtures.iter().map(String::as_str).collect();
+    paths.push("fixtures/nope");
+    let report = json_of(&check(repo(), "json", &paths), "json");
+    let (code, v) = rdjson(repo(), &paths);
+    assert_eq!(code, 2);
+    let diagnostics = arr(&v["diagnostics"]);
+    let errors = arr(&report["errors"]);
+    let findings: Vec<&Value> = arr(&report["findings"])
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .collect();
+    assert!(findings.len() > 40);
+    assert_eq!(diagnostics.len(), errors.len() + findings.len());
+    let (rd_errors, rd_findings) = diagnostics.split_at(errors.len());
+    for (e, d) in errors.iter().zip(rd_errors) {
+        assert_eq!(d["message"], e["message"]);
+        assert_eq!(d["location"]["path"], e["file"]);
+        assert_eq!(d["severity"], "ERROR");
+        if e["span"].is_null() {
+            assert!(d["location"].get("range").is_none(), "{d}");
+            assert!(d.get("code").is_none(), "{d}");
+        } else {
+            assert_eq!(d["code"]["value"], "parse-error");
+            assert_rd_range(
+                repo(),
+                text(&e["file"]),
+                &d["location"]["range"],
+                &e["span"],
+            );
+        }
+    }
+    let sarif = json_of(
+        &check(repo(), "sarif", &["fixtures/rotation-literal-true"]),
+        "sarif",
+    );
+    let rules = arr(&sarif["runs"][0]["tool"]["driver"]["rules"]);
+    for (f, d) in findings.iter().zip(rd_findings) {
+        let file = text(&f["file"]);
+        assert_eq!(d["message"], f["message"]);
+        assert_eq!(d["location"]["path"], f["file"]);
+        assert_eq!(d["severity"], "WARNING");
+        assert_eq!(d["code"]["value"], f["rule"]);
+        // The documentation link is SARIF's helpUri.
+        let rule = rules.iter().find(|r| r["id"] == f["rule"]).unwrap();
+        assert_eq!(d["code"]["url"], rule["helpUri"]);
+        assert_rd_range(repo(), file, &d["location"]["range"], &f["span"]);
+        let related = arr(&f["related"]);
+        match d.get("related_locations") {
+            None => assert!(related.is_empty()),
+            Some(rl) => {
+                assert_eq!(arr(rl).len(), related.len());
+                for (r, l) in related.iter().zip(arr(rl)) {
+                    assert_eq!(l["message"], r["message"]);
+                    assert_eq!(l["location"]["path"], r["file"]);
+                    assert_rd_range(
+                        repo(),
+                        text(&r["file"]),
+                        &l["location"]["range"],
+                        &r["span"],
+                    );
+                }
+            }
+        }
+        let edits: Vec<&Value> = f["fix"]["edits"]
+            .as_array()
+            .map(|e| e.iter().filter(|e| e["file"] == f["file"]).collect())
+            .unwrap_or_default();
+        match d.get("suggestions") {
+            None => assert!(edits.is_empty(), "{d}"),
+            Some(s) => {
+                assert_eq!(arr(s).len(), edits.len());
+                for (e, s) in edits.iter().zip(arr(s)) {
+                    assert_eq!(s["text"], e["content"]);
+                    assert_rd_range(repo(), file, &s["range"], &e["span"]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rdjson_columns_count_utf8_bytes() {
+    let (_, v) = rdjson(
+        repo(),
+        &["fixtures/rotation-unicode-columns", "fixtures/rotation-bom"],
+    );
+    let d = arr(&v["diagnostics"]);
+    let unicode = d
+        .iter()
+        .find(|d| text(&d["location"]["path"]).contains("unicode"))
+        .unwrap();
+    // `resource "aws_kms_key" "x" { /* clé 🔑 */ ` is 41 characters but 46 bytes.
+    let content = read(repo(), text(&unicode["location"]["path"]));
+    let at = content.find("enable_key_rotation").unwrap();
+    assert_eq!(
+        num(&unicode["location"]["range"]["start"]["column"]),
+        at + 1
+    );
+    assert_ne!(content[..at].chars().count(), at);
+    // In a file with a byte-order mark, the mark's three bytes are part of line 1.
+    let bom = d
+        .iter()
+        .find(|d| text(&d["location"]["path"]).contains("bom"))
+        .unwrap();
+    let content = read(repo(), text(&bom["location"]["path"]));
+    assert!(content.starts_with('\u{feff}'));
+    let r = &bom["location"]["range"]["start"];
+    if num(&r["line"]) == 1 {
+        assert!(num(&r["column"]) >= 4, "{bom}");
+    }
+}
+
+#[test]
+fn rdjson_schema_check_can_fail() {
+    let (_, good) = rdjson(repo(), &["fixtures/rotation-literal-false"]);
+    assert!(!arr(&good["diagnostics"]).is_empty());
+    type Breaker = fn(&mut Value);
+    let broken: Vec<(&str, Breaker)> = vec![
+        ("severity CRITICAL", |v| {
+            v["diagnostics"][0]["severity"] = json!("CRITICAL")
+        }),
+        ("line as a string", |v| {
+            v["diagnostics"][0]["location"]["range"]["start"]["line"] = json!("3")
+        }),
+        ("diagnostics not an array", |v| v["diagnostics"] = json!({})),
+        ("suggestion text a number", |v| {
+            v["diagnostics"][0]["suggestions"][0]["text"] = json!(1)
+        }),
+    ];
+    for (what, breakit) in broken {
+        let mut v = good.clone();
+        breakit(&mut v);
+        assert!(
+            !rdjson_errors(&v).is_empty(),
+            "the schema accepted rdjson with {what}"
+        );
+    }
+}
+
+/// Applies every suggestion of every diagnostic (in memory), as reviewdog would.
+fn apply_rdjson_suggestions(cwd: &Path, v: &Value) -> BTreeMap<String, String> {
+    let mut edits: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
+    for d in arr(&v["diagnostics"]) {
+        let Some(suggestions) = d.get("suggestions") else {
+            continue;
+        };
+        let file = text(&d["location"]["path"]).to_string();
+        let content = read(cwd, &file);
+        for s in arr(suggestions) {
+            let r = &s["range"];
+            let start = offset_of_bytes(
+                &content,
+                num(&r["start"]["line"]),
+                num(&r["start"]["column"]),
+            );
+            let end = offset_of_bytes(&content, num(&r["end"]["line"]), num(&r["end"]["column"]));
+            edits
+                .entry(file.clone())
+                .or_default()
+                .push((start, end, text(&s["text"]).to_string()));
+        }
+    }
+    edits
+        .into_iter()
+        .map(|(file, mut es)| {
+            let mut content = read(cwd, &file);
+            es.sort_by_key(|e| std::cmp::Reverse(e.0));
+            for (s, e, ins) in es {
+                content.replace_range(s..e, &ins);
+            }
+            (file, content)
+        })
+        .collect()
+}
+
+#[test]
+fn rdjson_suggestions_reproduce_fix() {
+    let mut insertions = 0;
+    for fixture in [
+        "rotation-literal-false",
+        "rotation-absent",
+        "rotation-unicode-columns",
+        "rotation-crlf",
+        "rotation-bom",
+        "rotation-json-absent",
+        "rotation-two-keys",
+        "recorder-inclusion-missing-kms",
+        "recorder-inclusion-multiline",
+        "recorder-exclusion-names-kms",
+    ] {
+        let tmp = TempDir::new();
+        tmp.copy_fixture(fixture);
+        let (_, v) = rdjson(tmp.path(), &[fixture]);
+        let suggestions: Vec<&Value> = arr(&v["diagnostics"])
+            .iter()
+            .filter_map(|d| d.get("suggestions"))
+            .flat_map(|s| arr(s).iter())
+            .collect();
+        assert!(!suggestions.is_empty(), "{fixture} has no suggestion");
+        insertions += suggestions
+            .iter()
+            .filter(|s| s["range"]["start"] == s["range"]["end"])
+            .count();
+        let by_rdjson = apply_rdjson_suggestions(tmp.path(), &v);
+
+        let fixed = TempDir::new();
+        let dir = fixed.copy_fixture(fixture);
+        let run = check(fixed.path(), "json", &["--fix", fixture]);
+        assert!(run.code == 0 || run.code == 1, "{fixture}: {}", run.stderr);
+        let after = snapshot(&dir);
+        let before = snapshot(&tmp.path().join(fixture));
+        for (rel, content) in &after {
+            let name = format!("{fixture}/{}", rel.to_str().unwrap());
+            let expected = by_rdjson.get(&name).unwrap_or(&before[rel]);
+            assert_eq!(
+                content, expected,
+                "{fixture}: applying the rdjson suggestions differs from --fix in {name}"
+            );
+        }
+    }
+    // Pure insertions are zero-width ranges.
+    assert!(insertions > 0);
+}
+
+#[test]
+fn rdjson_clean_run_has_no_diagnostics() {
+    let (code, v) = rdjson(repo(), &["fixtures/rotation-literal-true"]);
+    assert_eq!(code, 0);
+    assert!(arr(&v["diagnostics"]).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -998,12 +1353,32 @@ fn junit_is_well_formed_with_one_testcase_per_problem() {
     assert_eq!(suite.attribute("name"), Some("kmslint"));
     let findings = arr(&report["findings"]);
     let errors = arr(&report["errors"]);
-    let cases: Vec<_> = suite
+    let all: Vec<_> = suite
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), findings.len() + errors.len());
-    let total = (findings.len() + errors.len()).to_string();
+    // Problems first, then a passing testcase per rule that reported nothing.
+    let (cases, passed) = all.split_at(findings.len() + errors.len());
+    assert!(cases.iter().all(|c| c.children().any(|n| n.is_element())));
+    let failing_rules: HashSet<&str> = findings.iter().map(|f| text(&f["rule"])).collect();
+    let rules = json_of(&check(repo(), "sarif", &["fixtures/nope"]), "sarif");
+    let passing_rules: Vec<String> = arr(&rules["runs"][0]["tool"]["driver"]["rules"])
+        .iter()
+        .map(|r| text(&r["id"]))
+        .filter(|id| !failing_rules.contains(id))
+        .map(|id| format!("[{id}]"))
+        .collect();
+    assert!(!passing_rules.is_empty());
+    let names: Vec<&str> = passed
+        .iter()
+        .map(|c| c.attribute("name").unwrap())
+        .collect();
+    assert_eq!(names, passing_rules);
+    for c in passed {
+        assert_eq!(c.attribute("classname"), Some("kmslint"));
+        assert_eq!(c.children().filter(|n| n.is_element()).count(), 0);
+    }
+    let total = all.len().to_string();
     assert_eq!(suite.attribute("tests"), Some(total.as_str()));
     assert_eq!(
         suite.attribute("failures"),
@@ -1070,7 +1445,8 @@ fn junit_escapes_markup_and_drops_control_characters() {
 }
 
 #[test]
-fn junit_clean_run_has_an_empty_suite() {
+fn junit_clean_run_has_a_passing_testcase_per_rule() {
+    // Jenkins' junit step fails a build whose report has no test results at all.
     let run = check(repo(), "junit", &["fixtures/rotation-literal-true"]);
     assert_eq!(run.code, 0);
     let doc = roxmltree::Document::parse(&run.stdout).unwrap();
@@ -1078,8 +1454,25 @@ fn junit_clean_run_has_an_empty_suite() {
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
-    assert_eq!(suite.attribute("tests"), Some("0"));
-    assert_eq!(suite.children().filter(|n| n.is_element()).count(), 0);
+    let cases: Vec<_> = suite.children().filter(|n| n.is_element()).collect();
+    assert!(cases.len() >= 2);
+    assert_eq!(
+        suite.attribute("tests"),
+        Some(cases.len().to_string().as_str())
+    );
+    assert_eq!(suite.attribute("failures"), Some("0"));
+    assert_eq!(suite.attribute("errors"), Some("0"));
+    let names: Vec<&str> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+    assert!(names.contains(&"[kms-key-rotation-disabled]"), "{names:?}");
+    assert!(
+        names.contains(&"[config-recorder-kms-excluded]"),
+        "{names:?}"
+    );
+    for c in &cases {
+        assert!(c.has_tag_name("testcase"));
+        assert_eq!(c.attribute("classname"), Some("kmslint"));
+        assert_eq!(c.children().filter(|n| n.is_element()).count(), 0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1325,12 +1718,15 @@ fn ci_formats_leave_suppressed_findings_out() {
 
     let junit = check(tmp.path(), "junit", &["."]);
     let doc = roxmltree::Document::parse(&junit.stdout).unwrap();
+    // The failed testcases; the others are the passing ones of rules that reported nothing.
     let names: Vec<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| n.children().any(|c| c.has_tag_name("failure")))
         .map(|n| n.attribute("name").unwrap())
         .collect();
     assert_eq!(names, ["[kms-key-rotation-disabled] aws_kms_key.loud"]);
+    assert!(!junit.stdout.contains("quiet"), "{}", junit.stdout);
 
     let compact = check(tmp.path(), "compact", &["."]);
     assert_eq!(compact.stdout.lines().count(), 1);

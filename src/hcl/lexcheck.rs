@@ -6,9 +6,119 @@
 //! string, comment or heredoc left open, a bracket missing or mismatched — without
 //! allocating. It never rejects a file that `hcl-edit` accepts (tested on the real-world
 //! corpus); it can accept files `hcl-edit` would reject (e.g. `a = ` with no value).
+//!
+//! Problems are described with the summaries Terraform prints for the same mistakes
+//! ("Invalid multi-line string", "Unclosed configuration block", …), so that users recognise
+//! them, followed by what exactly is wrong.
+
+/// A structural problem found by [`first_problem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A quoted string that runs into a line break (`newline`) or the end of the file.
+    UnterminatedString { newline: bool },
+    /// `${` or `%{` not closed before the end of the file.
+    UnterminatedInterpolation,
+    /// `/*` without `*/`.
+    UnterminatedComment,
+    /// A heredoc without its closing marker.
+    UnterminatedHeredoc(String),
+    /// `<<` without a delimiter.
+    HeredocDelimiter,
+    /// A closing bracket that closes nothing open (`open: None`) or not the innermost open one.
+    Unexpected { closer: u8, open: Option<u8> },
+    /// A bracket still open at the end of the file.
+    Unclosed(u8),
+}
+
+impl Problem {
+    /// True for problems inside strings, comments and heredocs: where the problem starts,
+    /// which a parser that backtracks reports later and less precisely.
+    pub fn is_lexical(&self) -> bool {
+        !matches!(self, Problem::Unexpected { .. } | Problem::Unclosed(_))
+    }
+
+    /// Terraform's summary, then the detail. `text` and `at` locate the problem.
+    pub fn describe(&self, text: &str, at: usize) -> String {
+        match self {
+            Problem::UnterminatedString { newline: true } => "Invalid multi-line string: \
+                quoted strings may not be split over multiple lines; use `\\n` for a line break, \
+                or a heredoc (`<<EOT`)"
+                .to_string(),
+            Problem::UnterminatedString { newline: false } => {
+                "Unterminated template string: no closing `\"` was found for the string".to_string()
+            }
+            Problem::UnterminatedInterpolation => "Unclosed template interpolation sequence: \
+                there is no closing `}` for this interpolation before the end of the file"
+                .to_string(),
+            Problem::UnterminatedComment => {
+                "Unterminated comment: no closing `*/` was found for this comment".to_string()
+            }
+            Problem::UnterminatedHeredoc(marker) => format!(
+                "Unterminated template string: no closing marker `{marker}` was found for the heredoc"
+            ),
+            Problem::HeredocDelimiter => {
+                "Invalid expression: expected a heredoc delimiter after `<<`".to_string()
+            }
+            Problem::Unexpected {
+                closer: b'}',
+                open: None,
+            } => "Argument or block definition required: unexpected `}`".to_string(),
+            Problem::Unexpected {
+                closer,
+                open: Some(b'['),
+            } => format!(
+                "Missing item separator: expected `,` or `]` before `{}`",
+                *closer as char
+            ),
+            Problem::Unexpected { closer, .. } => format!("Unexpected `{}`", *closer as char),
+            Problem::Unclosed(b'{') if opens_block(text, at) => "Unclosed configuration block: \
+                there is no closing brace for this block before the end of the file"
+                .to_string(),
+            Problem::Unclosed(b'{') => "Unterminated object constructor expression: \
+                there is no closing brace for this object before the end of the file"
+                .to_string(),
+            Problem::Unclosed(b'[') => "Unterminated tuple constructor expression: \
+                there is no closing bracket for this tuple before the end of the file"
+                .to_string(),
+            Problem::Unclosed(_) if after_identifier(text, at) => "Unterminated function call: \
+                there is no closing parenthesis for this function call before the end of the file"
+                .to_string(),
+            Problem::Unclosed(_) => "Unbalanced parentheses: \
+                expected a closing parenthesis to terminate the expression"
+                .to_string(),
+        }
+    }
+}
+
+/// The character before `at`, skipping spaces and tabs on the same line.
+fn before(text: &str, at: usize) -> Option<u8> {
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .rev()
+        .find(|&&c| c != b' ' && c != b'\t')
+        .copied()
+}
+
+/// A `{` after a label or a block type opens a block; after `=`, `:`, `(`, `[` or `,` an
+/// object.
+fn opens_block(text: &str, at: usize) -> bool {
+    matches!(before(text, at), Some(c) if c == b'"' || c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+}
+
+/// A `(` right after a name is a function call.
+fn after_identifier(text: &str, at: usize) -> bool {
+    text.as_bytes()[..at.min(text.len())]
+        .last()
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+}
 
 /// The first structural error: a message and the byte offset it points at.
 pub fn check(text: &str) -> Option<(String, usize)> {
+    first_problem(text).map(|(problem, at)| (problem.describe(text, at), at))
+}
+
+/// The first structural error and the byte offset it points at.
+pub fn first_problem(text: &str) -> Option<(Problem, usize)> {
     #[derive(Clone, Copy)]
     enum Ctx {
         /// `{`, `[` or `(` opened at the offset.
@@ -35,7 +145,7 @@ pub fn check(text: &str) -> Option<(String, usize)> {
                     stack.push(Ctx::Interp(i));
                     i += 2;
                 }
-                b'\n' => return Some(("unterminated string".to_string(), start)),
+                b'\n' => return Some((Problem::UnterminatedString { newline: true }, start)),
                 _ => {
                     i += 1;
                     while i < b.len() && !STR_SPECIAL[b[i] as usize] {
@@ -58,7 +168,7 @@ pub fn check(text: &str) -> Option<(String, usize)> {
             b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
             b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
                 Some(end) => i = end + 2,
-                None => return Some(("unterminated comment".to_string(), i)),
+                None => return Some((Problem::UnterminatedComment, i)),
             },
             b'"' => {
                 stack.push(Ctx::Str(i));
@@ -66,7 +176,7 @@ pub fn check(text: &str) -> Option<(String, usize)> {
             }
             b'<' if b.get(i + 1) == Some(&b'<') => match heredoc_end(b, i) {
                 Ok(end) => i = end,
-                Err(msg) => return Some((msg, i)),
+                Err(problem) => return Some((problem, i)),
             },
             b'{' | b'[' | b'(' => {
                 stack.push(Ctx::Bracket(c, i));
@@ -85,7 +195,13 @@ pub fn check(text: &str) -> Option<(String, usize)> {
                     Some(Ctx::Bracket(o, _)) if *o == open => {
                         stack.pop();
                     }
-                    _ => return Some((format!("unexpected `{}`", c as char), i)),
+                    _ => {
+                        let open = stack.last().and_then(|ctx| match ctx {
+                            Ctx::Bracket(o, _) => Some(*o),
+                            _ => None,
+                        });
+                        return Some((Problem::Unexpected { closer: c, open }, i));
+                    }
                 }
                 i += 1;
             }
@@ -93,9 +209,9 @@ pub fn check(text: &str) -> Option<(String, usize)> {
         }
     }
     stack.last().map(|ctx| match *ctx {
-        Ctx::Bracket(o, at) => (format!("unclosed `{}`", o as char), at),
-        Ctx::Str(at) => ("unterminated string".to_string(), at),
-        Ctx::Interp(at) => ("unterminated template interpolation".to_string(), at),
+        Ctx::Bracket(o, at) => (Problem::Unclosed(o), at),
+        Ctx::Str(at) => (Problem::UnterminatedString { newline: false }, at),
+        Ctx::Interp(at) => (Problem::UnterminatedInterpolation, at),
     })
 }
 
@@ -122,7 +238,7 @@ fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// `<<EOT` or `<<-EOT` up to the line holding only the delimiter; returns the offset after it.
-fn heredoc_end(b: &[u8], start: usize) -> Result<usize, String> {
+fn heredoc_end(b: &[u8], start: usize) -> Result<usize, Problem> {
     let mut i = start + 2;
     if b.get(i) == Some(&b'-') {
         i += 1;
@@ -133,7 +249,7 @@ fn heredoc_end(b: &[u8], start: usize) -> Result<usize, String> {
     }
     let ident = &b[ident_start..i];
     if ident.is_empty() {
-        return Err("expected a heredoc delimiter after `<<`".to_string());
+        return Err(Problem::HeredocDelimiter);
     }
     // The rest of the opening line must be blank.
     let mut line = skip_line(b, i);
@@ -146,9 +262,8 @@ fn heredoc_end(b: &[u8], start: usize) -> Result<usize, String> {
         }
         line = next;
     }
-    Err(format!(
-        "unterminated heredoc `{}`",
-        String::from_utf8_lossy(ident)
+    Err(Problem::UnterminatedHeredoc(
+        String::from_utf8_lossy(ident).into_owned(),
     ))
 }
 
@@ -166,7 +281,7 @@ fn trim_ascii(s: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::*;
 
     #[test]
     fn accepts_valid_structure() {
@@ -183,28 +298,67 @@ mod tests {
 
     #[test]
     fn reports_structural_errors_with_offsets() {
+        use Problem::*;
         assert_eq!(
-            check("a = \"x\nb = 1\n"),
-            Some(("unterminated string".into(), 4))
+            first_problem("a = \"x\nb = 1\n"),
+            Some((UnterminatedString { newline: true }, 4))
         );
         assert_eq!(
-            check("r {\n  a = [1, 2\n}\n"),
-            Some(("unexpected `}`".into(), 16))
+            first_problem("r {\n  a = [1, 2\n}\n"),
+            Some((
+                Unexpected {
+                    closer: b'}',
+                    open: Some(b'[')
+                },
+                16
+            ))
         );
-        assert_eq!(check("r {\n  a = 1\n"), Some(("unclosed `{`".into(), 2)));
-        assert_eq!(check("/* x"), Some(("unterminated comment".into(), 0)));
+        assert_eq!(first_problem("r {\n  a = 1\n"), Some((Unclosed(b'{'), 2)));
+        assert_eq!(first_problem("/* x"), Some((UnterminatedComment, 0)));
         assert_eq!(
-            check("a = <<EOT\nx\n"),
-            Some(("unterminated heredoc `EOT`".into(), 4))
+            first_problem("a = <<EOT\nx\n"),
+            Some((UnterminatedHeredoc("EOT".into()), 4))
         );
         // The innermost open construct is reported: here the string opened inside `${`.
         assert_eq!(
-            check("a = \"${x\""),
-            Some(("unterminated string".into(), 8))
+            first_problem("a = \"${x\""),
+            Some((UnterminatedString { newline: false }, 8))
         );
         assert_eq!(
-            check("a = \"${x"),
-            Some(("unterminated template interpolation".into(), 5))
+            first_problem("a = \"${x"),
+            Some((UnterminatedInterpolation, 5))
+        );
+    }
+
+    /// Each problem in the words of Terraform 1.11's summary for the same input
+    /// (`terraform fmt` / `terraform validate`).
+    #[test]
+    fn describes_problems_as_terraform_does() {
+        let summary = |text: &str| {
+            let (message, _) = check(text).expect("a problem");
+            message.split(':').next().unwrap().to_string()
+        };
+        for (text, terraform) in [
+            ("a = \"abc\n}\n", "Invalid multi-line string"),
+            ("a = \"abc", "Unterminated template string"),
+            ("a = <<EOT\nabc\n", "Unterminated template string"),
+            ("a = \"${x", "Unclosed template interpolation sequence"),
+            (
+                "resource \"x\" \"y\" {\n  a = 1\n",
+                "Unclosed configuration block",
+            ),
+            ("a = [1, 2\n", "Unterminated tuple constructor expression"),
+            ("a = foo(1, 2\n", "Unterminated function call"),
+            ("a = (1 + 2\n", "Unbalanced parentheses"),
+            ("a = 1\n}\n", "Argument or block definition required"),
+            ("r {\n  a = [1, 2\n}\n", "Missing item separator"),
+            ("a = <<\nabc\n", "Invalid expression"),
+        ] {
+            assert_eq!(summary(text), terraform, "{text:?}");
+        }
+        assert_eq!(
+            check("a = { b = 1\n").unwrap().0.split(':').next(),
+            Some("Unterminated object constructor expression")
         );
     }
 }

@@ -45,8 +45,9 @@ pub fn parse_hcl(text: &str, base: usize) -> Result<Body, ParseError> {
     };
     let to_error = |e: &hcl_edit::parser::Error| {
         let at = e.location().offset().min(text.len());
+        let (message, at) = terraform_wording(text, at, e.message());
         ParseError {
-            message: e.message().to_string(),
+            message,
             span: base + at..base + next_char_end(text, at),
         }
     };
@@ -231,6 +232,86 @@ fn poison_objects_containing(body: &mut Body, offset: usize) {
     for b in &mut body.blocks {
         poison_objects_containing(&mut b.body, offset);
     }
+}
+
+/// An `hcl-edit` error in the words Terraform uses for the same mistake: its diagnostic
+/// summary ("Unclosed configuration block", "Missing newline after argument", …), then the
+/// parser's detail, where the mistake is clear from the message and the text at the error.
+/// A problem inside a string, comment or heredoc is reported where it starts (`hcl-edit`
+/// backtracks to the start of the attribute). Returns the message and the offset to report.
+pub fn terraform_wording(text: &str, at: usize, message: &str) -> (String, usize) {
+    let at = crate::source::clamp_to_char_boundary(text, at);
+    // "invalid expression; expected …" → "expected …": the summary says the first part.
+    let detail = match message.split_once("; ") {
+        Some((context, rest)) if context.starts_with("invalid ") => rest,
+        _ => message,
+    };
+    let here = text[at..].chars().next();
+    let invalid_char =
+        here.is_some_and(|c| matches!(c, '$' | '@' | ';' | '\'' | '\\' | '`' | '^' | '~'));
+    let with = |summary: &str| (format!("{summary}: {detail}"), at);
+    if message.contains("redefined attribute") {
+        return with("Attribute redefined");
+    }
+    if message.starts_with("invalid escape sequence") {
+        return with("Invalid escape sequence");
+    }
+    if message.contains("heredoc") {
+        return with("Unterminated template string");
+    }
+    if message.starts_with("invalid expression") {
+        if here == Some('\'') {
+            return (
+                "Invalid character: single quotes are not valid; use double quotes (\") to enclose strings".to_string(),
+                at,
+            );
+        }
+        return with("Invalid expression");
+    }
+    if message.starts_with("expected `]`") {
+        return with("Missing item separator");
+    }
+    // What comes before the error on its line, spaces and tabs skipped.
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..at].trim_end_matches([' ', '\t']);
+    if message == "expected newline or eof" {
+        if invalid_char {
+            return with("Invalid character");
+        }
+        if before.ends_with('}') {
+            return with("Missing newline after block definition");
+        }
+        return with("Missing newline after argument");
+    }
+    if message.starts_with("invalid block body") || message == "unexpected token" {
+        // An open string, comment or heredoc on the line where the parser gave up is the
+        // cause: report it where it starts.
+        if let Some((problem, p)) = lexcheck::first_problem(text) {
+            let same_line = p >= line_start && !text[line_start..p].contains('\n');
+            if problem.is_lexical() && same_line {
+                return (problem.describe(text, p), p);
+            }
+        }
+        if text[at..].trim().is_empty() {
+            return with("Unclosed configuration block");
+        }
+        if invalid_char {
+            return with("Invalid character");
+        }
+        if before.contains('{') && !before.ends_with('{') {
+            return with("Invalid single-argument block definition");
+        }
+        let ident = text[at..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(text.len() - at);
+        let after_ident = text[at + ident..].trim_start_matches([' ', '\t']);
+        if ident > 0 && after_ident.starts_with('=') && !after_ident.starts_with("==") {
+            // The value of this attribute did not parse; hcl-edit does not say where.
+            return (message.to_string(), at);
+        }
+        return with("Argument or block definition required");
+    }
+    (message.to_string(), at)
 }
 
 /// End of the character starting at `offset` (for one-character error spans).
@@ -593,6 +674,71 @@ fn trim_last(parts: &mut [TemplatePart]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Broken files and the first summary Terraform 1.11 prints for each (`terraform fmt
+    /// -check main.tf`, run by hand), with where kmslint reports it (line, column).
+    #[test]
+    fn parse_errors_use_terraforms_summaries() {
+        const KEY: &str = "resource \"aws_kms_key\" \"x\" {\n";
+        for (body, terraform, line, column) in [
+            (
+                "  description = \"abc\n}\n",
+                "Invalid multi-line string",
+                2,
+                17,
+            ),
+            (
+                "  d = \"abc ${var.x\n}\n",
+                "Invalid multi-line string",
+                2,
+                7,
+            ),
+            (
+                "  d = \"a\" e = true\n}\n",
+                "Missing newline after argument",
+                2,
+                11,
+            ),
+            ("  d = \"a\"\n", "Unclosed configuration block", 2, 10),
+            (
+                "  d = \"a\"\n}\n}\n",
+                "Argument or block definition required",
+                4,
+                1,
+            ),
+            ("  d = \"a\" @\n}\n", "Invalid character", 2, 11),
+            ("  $foo = 1\n}\n", "Invalid character", 2, 3),
+            ("  d = \n}\n", "Invalid expression", 3, 1),
+            ("  a = 1\n  a = 2\n}\n", "Attribute redefined", 3, 3),
+            ("  a = [1, 2\n}\n", "Missing item separator", 3, 1),
+            ("  a = { b = 1\n}\n", "Unclosed configuration block", 3, 2),
+            (
+                "  a = <<EOT\nabc\n}\n",
+                "Unterminated template string",
+                3,
+                1,
+            ),
+            ("  a = \"x\\q\"\n}\n", "Invalid escape sequence", 2, 11),
+            ("  a = 'x'\n}\n", "Invalid character", 2, 7),
+        ] {
+            let text = format!("{KEY}{body}");
+            let e = parse_hcl(&text, 0).expect_err(body);
+            let summary = e.message.split(':').next().unwrap();
+            assert_eq!(summary, terraform, "{body:?}: {}", e.message);
+            let p = crate::source::LineIndex::new(&text).position(&text, e.span.start);
+            assert_eq!((p.line, p.column), (line, column), "{body:?}");
+            // The parser's detail is kept after the summary.
+            assert!(e.message.len() > terraform.len() + 2, "{}", e.message);
+        }
+        // A one-line block with two arguments.
+        let e = parse_hcl("resource \"aws_kms_key\" \"x\" { a = 1 b = 2 }\n", 0).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("Invalid single-argument block definition: "),
+            "{}",
+            e.message
+        );
+    }
 
     #[test]
     fn spans_of_blocks_attributes_and_labels() {

@@ -151,11 +151,7 @@ pub const IGNORE_REASON: &str = "TODO: reason";
 
 /// Where a rule's documentation is published for this version.
 pub fn rule_href(rule: &str) -> Option<Uri> {
-    Uri::from_str(&format!(
-        "https://github.com/kmslint/kmslint/blob/v{}/rules/{rule}.md",
-        env!("CARGO_PKG_VERSION")
-    ))
-    .ok()
+    Uri::from_str(&crate::report::rule_url(rule)).ok()
 }
 
 fn severity(s: Severity) -> DiagnosticSeverity {

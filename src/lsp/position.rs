@@ -1,12 +1,15 @@
 //! LSP positions: 0-based lines and columns counted in the negotiated encoding, converted to
 //! and from the byte offsets the rest of kmslint uses.
 //!
-//! Lines end at `\n`, `\r\n` or a lone `\r`, as the LSP specification says. A UTF-8 byte-order
-//! mark is not a column (like [`crate::source::LineIndex`]): editors do not show it.
+//! Lines end at `\n`, `\r\n` or a lone `\r`, as the LSP specification says (HCL's lines, and
+//! so [`crate::source::LineIndex`]'s, end only at `\n`). A UTF-8 byte-order mark is not a
+//! column (as there): editors do not show it. Columns come from the same
+//! [`WideChars`] table, so a position in either direction is a few binary searches, however
+//! long the line (a minified `.tf.json`).
 
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
 
-use crate::source::{clamp_to_char_boundary, Span};
+use crate::source::{clamp_to_char_boundary, Span, Unit, WideChars};
 
 /// How `Position::character` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +28,10 @@ impl Encoding {
         }
     }
 
-    /// The width of `c` in this encoding.
-    fn width(self, c: char) -> usize {
+    fn unit(self) -> Unit {
         match self {
-            Encoding::Utf8 => c.len_utf8(),
-            Encoding::Utf16 => c.len_utf16(),
+            Encoding::Utf8 => Unit::Bytes,
+            Encoding::Utf16 => Unit::Utf16,
         }
     }
 }
@@ -40,6 +42,7 @@ pub struct LineIndex {
     starts: Vec<usize>,
     len: usize,
     bom: usize,
+    wide: WideChars,
 }
 
 impl LineIndex {
@@ -57,6 +60,7 @@ impl LineIndex {
             starts,
             len: text.len(),
             bom: if text.starts_with('\u{feff}') { 3 } else { 0 },
+            wide: WideChars::new(text),
         }
     }
 
@@ -91,12 +95,8 @@ impl LineIndex {
         };
         let content = self.content(text, line);
         let end = offset.clamp(content.start, content.end);
-        let prefix = &text[content.start..end];
-        let character = match encoding {
-            Encoding::Utf8 => prefix.len(),
-            Encoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
-        };
-        Position::new(line as u32, character as u32)
+        let character = self.wide.units(content.start, end, encoding.unit());
+        Position::new(line as u32, u32::try_from(character).unwrap_or(u32::MAX))
     }
 
     pub fn range(&self, text: &str, span: &Span, encoding: Encoding) -> Range {
@@ -115,16 +115,13 @@ impl LineIndex {
             return self.len;
         }
         let content = self.content(text, line);
-        let want = position.character as usize;
-        let mut units = 0;
-        for (i, c) in text[content.clone()].char_indices() {
-            let w = encoding.width(c);
-            if units + w > want {
-                return content.start + i;
-            }
-            units += w;
-        }
-        content.end
+        let at = self.wide.offset_after(
+            content.start,
+            content.end,
+            position.character as usize,
+            encoding.unit(),
+        );
+        clamp_to_char_boundary(text, at)
     }
 
     pub fn span(&self, text: &str, range: Range, encoding: Encoding) -> Span {

@@ -52,13 +52,15 @@ fn one() -> usize {
     1
 }
 
-/// The fingerprint of a finding.
+/// The fingerprint of a finding: what stays the same when unrelated lines move. GitLab Code
+/// Quality fingerprints hash the same identity (`report::gitlab`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    rule: String,
-    file: String,
-    address: String,
-    attribute: Option<String>,
+pub struct Key {
+    pub rule: String,
+    /// `/`-separated, relative to the baseline's directory.
+    pub file: String,
+    pub address: String,
+    pub attribute: Option<String>,
 }
 
 /// A loaded baseline.
@@ -186,13 +188,25 @@ fn base_dir(path: &Path) -> PathBuf {
     canonical(dir)
 }
 
-fn key(f: &Finding, dir: &Path) -> Key {
+/// The identity of a finding whose paths are relative to `dir` (canonical).
+pub fn key(f: &Finding, dir: &Path) -> Key {
+    key_in(f, file_key(&f.file.path, dir))
+}
+
+/// [`key`] with the file part already computed by [`file_key`] (it reads the file system, so
+/// a caller with many findings per file computes it once per file).
+pub fn key_in(f: &Finding, file: String) -> Key {
     Key {
         rule: f.rule.to_string(),
-        file: relative(&canonical(&f.file.path), dir),
+        file,
         address: f.address.clone(),
         attribute: f.attribute.clone(),
     }
+}
+
+/// The file part of a finding's identity: its path, canonical, relative to `dir`.
+pub fn file_key(path: &Path, dir: &Path) -> String {
+    relative(&canonical(path), dir)
 }
 
 /// `path` relative to `dir` (both absolute), `/`-separated, with `..` where needed.

@@ -1,8 +1,15 @@
-//! JUnit XML (`--format junit`): one `<testsuite name="kmslint">` with a failed `<testcase>`
-//! per unsuppressed finding (`classname` = file, `name` = `[rule] address`,
-//! `<failure message=… type=rule>` whose text is `file:line:col: message`) and an `<error>`
-//! testcase per file that could not be linted. Columns count characters, as in the JSON
-//! report. Text is escaped for XML 1.0; characters XML cannot carry are dropped.
+//! JUnit XML (`--format junit`): one `<testsuite name="kmslint">` with
+//!
+//! - an `<error>` testcase per file that could not be linted;
+//! - a failed `<testcase>` per unsuppressed finding (`classname` = file, `name` =
+//!   `[rule] address`, `<failure message=… type=rule>` whose text is `file:line:col: message`);
+//! - a passing testcase per rule that reported nothing (`classname="kmslint"`,
+//!   `name="[rule]"`), so a clean tree still has tests and Jenkins' `junit` step does not fail
+//!   with "no test results". A rule that is disabled, or `unused-suppression` without
+//!   `--report-unused-ignores`, reported nothing too.
+//!
+//! Columns count characters, as in the JSON report. Text is escaped for XML 1.0; characters
+//! XML cannot carry are dropped.
 
 use crate::finding::Finding;
 use crate::finding::LintOutput;
@@ -47,7 +54,11 @@ fn location(f: &Finding) -> String {
 
 pub fn render(out: &LintOutput) -> String {
     let findings: Vec<&Finding> = super::unsuppressed(out).collect();
-    let tests = findings.len() + out.errors.len();
+    let passed: Vec<&str> = crate::rules::all()
+        .map(|m| m.id)
+        .filter(|id| !findings.iter().any(|f| f.rule == *id))
+        .collect();
+    let tests = findings.len() + out.errors.len() + passed.len();
     let mut cases = String::new();
     for e in &out.errors {
         let text = match &e.location {
@@ -73,6 +84,12 @@ pub fn render(out: &LintOutput) -> String {
             address = escape_attr(&f.address),
             message = escape_attr(&f.message),
             text = escape_text(&format!("{}: {}", location(f), f.message)),
+        ));
+    }
+    for rule in passed {
+        cases.push_str(&format!(
+            "    <testcase classname=\"kmslint\" name=\"[{}]\" time=\"0\"/>\n",
+            escape_attr(rule)
         ));
     }
     format!(

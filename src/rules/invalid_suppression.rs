@@ -15,7 +15,9 @@ pub static META: RuleMeta = RuleMeta {
     resource_types: &[],
     module_sources: &[],
     peer_ids: &[],
-    // About kmslint's own input, not a security finding: shown as a problem, not an alert.
-    security_severity: None,
+    // Low: a suppression that does not work, or silences nothing, hides no finding today,
+    // but the first is not what its author meant and the second would silence a future one
+    // unseen.
+    security_severity: Some("3.0"),
     options: &[],
 };
