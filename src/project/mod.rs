@@ -61,6 +61,10 @@ pub struct Project<'a> {
     pub calls: Vec<CallInstance<'a>>,
     /// Every change of a plan (deletions included); empty for HCL.
     pub changes: Vec<&'a PlanChange>,
+    /// For changes that leave no resource behind (deletions) whose block is still in the
+    /// configuration on disk (a destroy plan, a `count` that shrank): that block, by the
+    /// change's address.
+    pub removed_sources: Vec<(String, &'a Resource)>,
     pub references: ReferenceIndex,
     /// Things the builder could not follow, for the pipeline to report (e.g. a call chain
     /// deeper than the limit).
@@ -242,6 +246,15 @@ impl<'a> Project<'a> {
             .iter()
             .copied()
             .filter(|c| c.mode == ResourceMode::Managed && c.removes())
+    }
+
+    /// The configuration block of a change that leaves no resource behind, when the
+    /// configuration on disk still has it.
+    pub fn removed_source(&self, change: &PlanChange) -> Option<&'a Resource> {
+        self.removed_sources
+            .iter()
+            .find(|(address, _)| *address == change.address)
+            .map(|(_, r)| *r)
     }
 
     /// The resource instance a change leaves behind, if any.

@@ -125,13 +125,15 @@ impl<'p, 'a> RuleContext<'p, 'a> {
     }
 
     /// A finding about a planned change whose resource is gone after the plan (a deletion:
-    /// no resource instance exists), at `span` of the plan file, carrying the change's
-    /// address.
+    /// no resource instance exists), at `span` of `file` (the plan, or the block still in the
+    /// configuration, `block` being the span of the whole entry or block), carrying the
+    /// change's address.
     pub fn report_change(
         &self,
         change: &PlanChange,
         file: &FileRef,
         span: Span,
+        block: Span,
         message: String,
     ) -> FindingBuilder {
         self.builder(
@@ -140,7 +142,7 @@ impl<'p, 'a> RuleContext<'p, 'a> {
             message,
             change.address.clone(),
             change.address.clone(),
-            Some(change.span.clone()),
+            Some(block),
         )
     }
 

@@ -25,6 +25,7 @@
 use super::kms_key::{key_users, KEY_TYPES};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Related, Severity};
+use crate::paths::is_downloaded;
 use crate::project::{PlanChange, ResourceId, StateDependent};
 use crate::source::{FileRef, Span};
 
@@ -84,11 +85,33 @@ impl Rule for KmsKeyDeletionPlanned {
                 "The plan deletes KMS key `{}`{why}: AWS KMS schedules its key material for deletion, and when the waiting period ends everything encrypted under it is unreadable",
                 change.address
             );
-            let keep = "keep the resource block (or a `removed` block with `lifecycle { destroy = false }` to stop managing the key without deleting it)";
-            let span = change
-                .before
-                .as_ref()
-                .map_or(change.span.clone(), |b| b.block.header_span.clone());
+            let configured = cx
+                .project()
+                .removed_source(change)
+                .filter(|s| !is_downloaded(&s.file.path));
+            let keep = if configured.is_some() {
+                // Still in the configuration: a destroy plan, or a `count`/`for_each` that no
+                // longer has the instance.
+                "keep the key out of the destroy (`lifecycle { prevent_destroy = true }`, or a `removed` block with `lifecycle { destroy = false }` to stop managing it without deleting it)"
+            } else {
+                "keep the resource block (or a `removed` block with `lifecycle { destroy = false }` to stop managing the key without deleting it)"
+            };
+            // A destroy plan (or a shrunk `count`) still has the block: show it there.
+            let (file, span, block) = match configured {
+                Some(source) => (
+                    source.file.clone(),
+                    source.block.header_span.clone(),
+                    source.block.span.clone(),
+                ),
+                None => (
+                    plan_file.clone(),
+                    change
+                        .before
+                        .as_ref()
+                        .map_or(change.span.clone(), |b| b.block.header_span.clone()),
+                    change.span.clone(),
+                ),
+            };
             let (message, severity) = match users.first() {
                 Some(first) => (
                     format!(
@@ -100,12 +123,12 @@ impl Rule for KmsKeyDeletionPlanned {
                 ),
                 None => (
                     format!(
-                        "{lead}; nothing in the state depends on it, but data encrypted outside Terraform may: {keep} if unsure"
+                        "{lead}; no resource that stays after this plan uses it, as far as the state shows, but data encrypted under it elsewhere (backups, application data) is lost too: {keep} if unsure"
                     ),
                     Severity::Warning,
                 ),
             };
-            cx.report_change(change, plan_file, span, message)
+            cx.report_change(change, &file, span, block, message)
                 .severity(severity)
                 .related_all(users.into_iter().map(|u| u.related))
                 .push(out);
