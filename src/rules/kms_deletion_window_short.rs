@@ -10,8 +10,9 @@
 //! before the key material, and everything encrypted under it, is gone.
 //!
 //! ## Fix
-//! A literal (or a module that relies on its default) gets `minimum_days` (safe: only the
-//! waiting period changes, and only when the key is destroyed).
+//! A literal (or a module that relies on its default) gets `minimum_days`, as an unsafe fix:
+//! an explicit window is often a deliberate choice (short-lived test keys), so `--fix` does
+//! not overwrite it; editors offer it.
 //!
 //! The full documentation is `rules/kms-deletion-window-short.md`.
 
@@ -78,8 +79,7 @@ impl Rule for KmsDeletionWindowShort {
                 );
                 let finding = cx
                     .report(id, file, attr.span.clone(), String::new())
-                    .attribute(ATTR)
-                    .corrected_value(minimum.to_string());
+                    .attribute(ATTR);
                 let finding = match &value.origin {
                     Some(origin) => finding
                         .related(&origin.file, origin.span.clone(), "the value is set here")
@@ -89,7 +89,7 @@ impl Rule for KmsDeletionWindowShort {
                         ))
                         .build(),
                     None if attr.expr.is_literal() => finding
-                        .fix(Some(Fix::safe(
+                        .fix(Some(Fix::unsafe_fix(
                             format!("Set `{ATTR} = {minimum}`"),
                             edits::replace_expr(file, &attr.expr, &minimum.to_string()),
                         )))
@@ -123,7 +123,7 @@ impl Rule for KmsDeletionWindowShort {
                 let Some(days) = known.deletion_window_default.filter(|d| *d < minimum) else {
                     continue;
                 };
-                let fix = Fix::safe(
+                let fix = Fix::unsafe_fix(
                     format!("Add `{ATTR} = {minimum}`"),
                     edits::insert_attribute(file, &call.call.block, ATTR, &minimum.to_string()),
                 );
@@ -161,7 +161,7 @@ impl Rule for KmsDeletionWindowShort {
                     ))
                     .build(),
                 None if attr.expr.is_literal() => finding
-                    .fix(Some(Fix::safe(
+                    .fix(Some(Fix::unsafe_fix(
                         format!("Set `{ATTR} = {minimum}`"),
                         edits::replace_expr(file, &attr.expr, &minimum.to_string()),
                     )))

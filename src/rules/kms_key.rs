@@ -240,7 +240,9 @@ pub fn module_key(module: &KnownModule, node: &Node) -> Option<ModuleKey> {
 }
 
 /// An integer setting: `Ok(None)` when absent or null, `Err(())` when unknown or not a
-/// number (nothing can be said).
+/// number (nothing can be said). In a plan, `0` is unset too: the provider stores 0 for an
+/// unset optional number (`rotation_period_in_days` of a key without rotation), so a no-op
+/// change of an existing key shows it although the configuration never wrote it.
 pub fn integer_setting(node: &Node, name: &str) -> Result<Option<(f64, crate::eval::Value)>, ()> {
     let Some(value) = node.value(name) else {
         return Ok(None);
@@ -249,6 +251,7 @@ pub fn integer_setting(node: &Node, name: &str) -> Result<Option<(f64, crate::ev
         return Ok(None);
     }
     match value.to_number() {
+        Ok(Some(n)) if n == 0.0 && node.project.is_plan() => Ok(None),
         Ok(Some(n)) => Ok(Some((n, value))),
         _ => Err(()),
     }
