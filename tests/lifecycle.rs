@@ -98,6 +98,16 @@ fn a_stack_destroyed_whole_is_a_warning_shown_at_the_block() {
 }
 
 #[test]
+fn an_alias_is_not_a_use() {
+    let (severity, related) = one(
+        "kms-key-deletion-planned/bad-replace-key-spec-alias-only",
+        DELETION,
+    );
+    assert_eq!(severity, "warning");
+    assert!(related.is_empty(), "{related:?}");
+}
+
+#[test]
 fn a_consumer_known_only_from_the_state_is_shown_where_it_is() {
     // Still configured (with the key's ARN written literally): at its `.tf` attribute.
     let (_, related) = one("delete-key-consumer-in-config", DELETION);

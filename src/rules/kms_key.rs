@@ -112,7 +112,9 @@ pub const DELETION_WINDOW_MAX: i64 = 30;
 
 /// Resource types whose key argument names the key itself rather than using it: an alias
 /// is followed to what uses the alias; a key policy configures the key; a replica is a key
-/// of its own (its `primary_key_arn` is not a use).
+/// of its own (its `primary_key_arn` is not a use, and it keeps its copy of the key material
+/// when the primary goes). Neither is a user of the key in the configuration nor in a
+/// plan's prior state.
 pub const DESCRIBES_KEY: &[&str] = &[
     "aws_kms_alias",
     "aws_kms_key_policy",

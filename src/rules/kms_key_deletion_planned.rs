@@ -22,7 +22,7 @@
 //!
 //! The full documentation is `rules/kms-key-deletion-planned.md`.
 
-use super::kms_key::{key_users, KEY_TYPES};
+use super::kms_key::{key_users, DESCRIBES_KEY, KEY_TYPES};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Related, Severity};
 use crate::paths::is_downloaded;
@@ -230,6 +230,7 @@ fn dependents_that_count(cx: &RuleContext, plan_file: &FileRef, change: &PlanCha
     let key_address = change.config_address();
     cx.state_dependents(change)
         .into_iter()
+        .filter(|d| !DESCRIBES_KEY.contains(&d.change.type_name.as_str()))
         .filter(|d| {
             !d.change.removes()
                 || d.change

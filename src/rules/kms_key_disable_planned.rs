@@ -11,7 +11,7 @@
 //!
 //! The full documentation is `rules/kms-key-disable-planned.md`.
 
-use super::kms_key::{key_users, KEY_TYPES};
+use super::kms_key::{key_users, DESCRIBES_KEY, KEY_TYPES};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::finding::{Finding, Related, Severity};
 
@@ -65,7 +65,10 @@ impl Rule for KmsKeyDisablePlanned {
                     .map(|u| (u.user, u.related))
                     .collect();
                 for d in cx.state_dependents(change) {
-                    if d.change.removes() || users.iter().any(|(u, _)| *u == d.change.address) {
+                    if d.change.removes()
+                        || DESCRIBES_KEY.contains(&d.change.type_name.as_str())
+                        || users.iter().any(|(u, _)| *u == d.change.address)
+                    {
                         continue;
                     }
                     let (span, how) = match &d.value_at {
