@@ -59,6 +59,17 @@ impl Fix {
         }
     }
 
+    /// A fix that changes what the configuration does beyond the flagged setting (turning
+    /// a feature off, removing an argument): shown and offered, never applied by `--fix`.
+    pub fn unsafe_fix(title: impl Into<String>, mut edits: Vec<Edit>) -> Fix {
+        edits.sort_by_key(|e| e.span.start);
+        Fix {
+            title: title.into(),
+            applicability: Applicability::Unsafe,
+            edits,
+        }
+    }
+
     pub fn is_safe(&self) -> bool {
         self.applicability == Applicability::Safe
     }

@@ -40,7 +40,17 @@ fn nested_block_labels(name: &str) -> Option<usize> {
         | "insight_selector"
         | "metric_transformation"
         | "timeouts"
-        | "validation" => 0,
+        | "validation"
+        // Where resources name the KMS key they encrypt with (S3 bucket encryption,
+        // DynamoDB, EC2 block devices, EKS), so references and plan values keep their path
+        // (`rule.apply_server_side_encryption_by_default.kms_master_key_id`).
+        | "rule"
+        | "apply_server_side_encryption_by_default"
+        | "server_side_encryption"
+        | "server_side_encryption_configuration"
+        | "ebs_block_device"
+        | "root_block_device"
+        | "encryption_config" => 0,
         _ => return None,
     })
 }

@@ -73,6 +73,13 @@ pub struct PlanChange {
     pub after: Option<Resource>,
     /// The values before the change (`None` for a create).
     pub before: Option<Resource>,
+    /// `action_reason` (`delete_because_no_resource_config`, `replace_because_cannot_update`,
+    /// …), when the plan gives one.
+    pub action_reason: Option<String>,
+    /// The configuration addresses (`module.a.aws_kms_key.k`, no instance keys) the prior
+    /// state records this instance as depending on (`prior_state` resources' `depends_on`);
+    /// empty without prior state.
+    pub depends_on: Vec<String>,
     /// The whole entry in the plan file.
     pub span: Span,
 }
@@ -86,6 +93,33 @@ impl PlanChange {
     /// `["delete","create"]` or `["create","delete"]`.
     pub fn replaces(&self) -> bool {
         self.deletes() && self.actions.iter().any(|a| a == "create")
+    }
+
+    /// The resource is gone after the plan is applied: deleted and not created again (or
+    /// forgotten).
+    pub fn removes(&self) -> bool {
+        self.actions
+            .iter()
+            .all(|a| matches!(a.as_str(), "delete" | "forget"))
+            && !self.actions.is_empty()
+    }
+
+    /// The configuration address: `module.a.module.b.type.name` (`data.` for data sources),
+    /// instance keys dropped; what `depends_on` in the state names.
+    pub fn config_address(&self) -> String {
+        let mut out = String::new();
+        for name in &self.module_path {
+            out.push_str("module.");
+            out.push_str(name);
+            out.push('.');
+        }
+        if self.mode == ResourceMode::Data {
+            out.push_str("data.");
+        }
+        out.push_str(&self.type_name);
+        out.push('.');
+        out.push_str(&self.name);
+        out
     }
 }
 
@@ -206,12 +240,26 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
         .and_then(|c| c.get("root_module"))
         .map(|m| config_module(m, base))
         .unwrap_or_default();
+    let mut depends_on = BTreeMap::new();
+    if let Some(module) = root
+        .get("prior_state")
+        .and_then(|s| s.get("values"))
+        .and_then(|v| v.get("root_module"))
+    {
+        prior_dependencies(module, &mut depends_on, 0);
+    }
     let changes = root
         .get("resource_changes")
         .and_then(JsonValue::as_array)
         .unwrap_or(&[])
         .iter()
         .filter_map(|change| plan_change(file, change, base))
+        .map(|mut change| {
+            if let Some(d) = depends_on.remove(&change.address) {
+                change.depends_on = d;
+            }
+            change
+        })
         .collect();
     Ok(Some(Plan {
         file: file.clone(),
@@ -219,6 +267,41 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
         config,
         empty: Module::default(),
     }))
+}
+
+/// `prior_state` module values: each resource instance's `depends_on`, by address, through
+/// `child_modules` (depth bounded against hostile input).
+fn prior_dependencies(module: &JsonValue, out: &mut BTreeMap<String, Vec<String>>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    for resource in module
+        .get("resources")
+        .and_then(JsonValue::as_array)
+        .unwrap_or(&[])
+    {
+        let Some(address) = resource.get("address").and_then(JsonValue::as_str) else {
+            continue;
+        };
+        let depends: Vec<String> = resource
+            .get("depends_on")
+            .and_then(JsonValue::as_array)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(JsonValue::as_str)
+            .map(str::to_string)
+            .collect();
+        if !depends.is_empty() {
+            out.insert(address.to_string(), depends);
+        }
+    }
+    for child in module
+        .get("child_modules")
+        .and_then(JsonValue::as_array)
+        .unwrap_or(&[])
+    {
+        prior_dependencies(child, out, depth + 1);
+    }
 }
 
 /// Reads one module of the `configuration` section.
@@ -463,6 +546,11 @@ fn plan_change(file: &FileRef, change: &JsonValue, base: usize) -> Option<PlanCh
         replace_paths,
         after,
         before,
+        action_reason: change
+            .get("action_reason")
+            .and_then(JsonValue::as_str)
+            .map(str::to_string),
+        depends_on: Vec::new(),
         span: shift(&change.span, base),
     })
 }

@@ -61,6 +61,7 @@ pub fn build<'a>(
         resources: Vec::new(),
         calls: Vec::new(),
         changes: Vec::new(),
+        removed_sources: Vec::new(),
         references: Default::default(),
         notes: Vec::new(),
     };

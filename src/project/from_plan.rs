@@ -39,6 +39,7 @@ pub fn build<'a>(
         resources: Vec::new(),
         calls: Vec::new(),
         changes: plan.changes.iter().collect(),
+        removed_sources: Vec::new(),
         references: Default::default(),
         notes: Vec::new(),
     };
@@ -57,12 +58,19 @@ pub fn build<'a>(
     };
     for change in &plan.changes {
         let module = module_instance(&mut project, &mut by_address, plan, &change.module_address);
-        let Some(after) = &change.after else { continue };
         let source = module_of(&change.module_path).and_then(|m| {
             m.resources.iter().find(|r| {
                 r.mode == change.mode && r.type_name == change.type_name && r.name == change.name
             })
         });
+        let Some(after) = &change.after else {
+            if let Some(source) = source {
+                project
+                    .removed_sources
+                    .push((change.address.clone(), source));
+            }
+            continue;
+        };
         project.resources.push(ResourceInstance {
             module,
             resource: after,

@@ -28,10 +28,10 @@ use std::path::PathBuf;
 
 use crate::eval::{Bindings, Scope, Value};
 use crate::model::{Module, ModuleCall, Resource, ResourceMode};
-use crate::plan::PlanChange;
-use crate::source::FileRef;
-use crate::syntax::{Attribute, Block, Body, Expr};
+use crate::source::{FileRef, Span};
+use crate::syntax::{Attribute, Block, Body, Expr, ExprKind};
 
+pub use crate::plan::PlanChange;
 pub use references::{Reference, ReferenceIndex};
 
 /// Index of a module instance in [`Project::modules`]; the root is 0.
@@ -61,6 +61,10 @@ pub struct Project<'a> {
     pub calls: Vec<CallInstance<'a>>,
     /// Every change of a plan (deletions included); empty for HCL.
     pub changes: Vec<&'a PlanChange>,
+    /// For changes that leave no resource behind (deletions) whose block is still in the
+    /// configuration on disk (a destroy plan, a `count` that shrank): that block, by the
+    /// change's address.
+    pub removed_sources: Vec<(String, &'a Resource)>,
     pub references: ReferenceIndex,
     /// Things the builder could not follow, for the pipeline to report (e.g. a call chain
     /// deeper than the limit).
@@ -215,6 +219,146 @@ impl<'a> Project<'a> {
             binds: c.binds.clone(),
         }
     }
+}
+
+/// A resource the prior state of a plan records as depending on another (see
+/// [`Project::state_dependents`]).
+pub struct StateDependent<'p> {
+    pub change: &'p PlanChange,
+    /// Where its values name the other resource (`before`, else `after`): the attribute
+    /// path through nested blocks and the value's span in the plan file. `None` when only
+    /// the state's `depends_on` records the dependency.
+    pub value_at: Option<(String, Span)>,
+}
+
+impl<'a> Project<'a> {
+    /// The plan file of a project built from a plan.
+    pub fn plan_file(&self) -> Option<&FileRef> {
+        match &self.input {
+            Input::Plan { file, .. } => Some(file),
+            Input::Hcl { .. } => None,
+        }
+    }
+
+    /// Changes of managed resources that are gone once the plan is applied (deleted and not
+    /// created again, or forgotten). They have no resource instance in
+    /// [`Project::resources`].
+    pub fn removals(&self) -> impl Iterator<Item = &'a PlanChange> + '_ {
+        self.changes
+            .iter()
+            .copied()
+            .filter(|c| c.mode == ResourceMode::Managed && c.removes())
+    }
+
+    /// The configuration block of a change that leaves no resource behind, when the
+    /// configuration on disk still has it.
+    pub fn removed_source(&self, change: &PlanChange) -> Option<&'a Resource> {
+        self.removed_sources
+            .iter()
+            .find(|(address, _)| *address == change.address)
+            .map(|(_, r)| *r)
+    }
+
+    /// The resource instance a change leaves behind, if any.
+    pub fn resource_of_change(&self, change: &PlanChange) -> Option<ResourceId> {
+        self.resources
+            .iter()
+            .position(|r| r.change.is_some_and(|c| std::ptr::eq(c, change)))
+    }
+
+    /// The values of a change before it (`None` for a create), ready to evaluate.
+    pub fn before_node<'p>(&'p self, change: &'p PlanChange) -> Option<Node<'p, 'a>> {
+        let before = change.before.as_ref()?;
+        let module = self
+            .modules
+            .iter()
+            .position(|m| m.address == change.module_address)
+            .unwrap_or(ROOT);
+        Some(Node {
+            project: self,
+            module,
+            body: &before.block.body,
+            binds: Bindings::new(),
+        })
+    }
+
+    /// The changes of resources the plan's prior state records as depending on `change`'s
+    /// resource: its `depends_on` names the resource's configuration address, or its values
+    /// (before the change, else after) hold the resource's `arn` or `id` as a string (a
+    /// reference Terraform no longer sees, such as an ARN written literally). Nearest
+    /// evidence first: a value when there is one.
+    pub fn state_dependents(&self, change: &PlanChange) -> Vec<StateDependent<'a>> {
+        let Some(before) = &change.before else {
+            return Vec::new();
+        };
+        let ids: Vec<&str> = ["arn", "id"]
+            .iter()
+            .filter_map(|name| match &before.block.body.attribute(name)?.expr.kind {
+                ExprKind::String(s) if !s.is_empty() => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let address = change.config_address();
+        let mut out = Vec::new();
+        for &other in &self.changes {
+            if std::ptr::eq(other, change)
+                || other.address == change.address
+                || other.mode != ResourceMode::Managed
+            {
+                continue;
+            }
+            let value_at = [other.before.as_ref(), other.after.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|r| string_in_body(&r.block.body, "", &ids));
+            if value_at.is_some() || other.depends_on.contains(&address) {
+                out.push(StateDependent {
+                    change: other,
+                    value_at,
+                });
+            }
+        }
+        out
+    }
+
+    /// The changes of resources with this configuration address (`module.a.type.name`).
+    pub fn changes_at<'p>(
+        &'p self,
+        config_address: &'p str,
+    ) -> impl Iterator<Item = &'a PlanChange> + 'p {
+        self.changes
+            .iter()
+            .copied()
+            .filter(move |c| c.config_address() == config_address)
+    }
+}
+
+/// The first attribute (a dotted path through nested blocks) whose value is, or holds, a
+/// string equal to one of `wanted`, with that string's span.
+fn string_in_body(body: &Body, prefix: &str, wanted: &[&str]) -> Option<(String, Span)> {
+    if wanted.is_empty() {
+        return None;
+    }
+    for attribute in &body.attributes {
+        let mut pending = vec![&attribute.expr];
+        while let Some(e) = pending.pop() {
+            match &e.kind {
+                ExprKind::String(s) if wanted.contains(&s.as_str()) => {
+                    return Some((format!("{prefix}{}", attribute.name), e.span.clone()));
+                }
+                ExprKind::Array(items) => pending.extend(items),
+                ExprKind::Object(items) => pending.extend(items.iter().map(|i| &i.value)),
+                _ => {}
+            }
+        }
+    }
+    for block in &body.blocks {
+        if let Some(hit) = string_in_body(&block.body, &format!("{prefix}{}.", block.ident), wanted)
+        {
+            return Some(hit);
+        }
+    }
+    None
 }
 
 /// A module call argument a value is passed through (see [`Project::arguments_passing`]).

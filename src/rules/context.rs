@@ -4,7 +4,8 @@
 use super::{OptionValue, RuleMeta, RuleOptions};
 use crate::finding::{Finding, Fix, Related, Severity};
 use crate::project::{
-    CallId, CallInstance, Node, Project, Reference, ResourceId, ResourceInstance,
+    CallId, CallInstance, Node, PlanChange, Project, Reference, ResourceId, ResourceInstance,
+    StateDependent,
 };
 use crate::source::{FileRef, Span};
 
@@ -123,6 +124,33 @@ impl<'p, 'a> RuleContext<'p, 'a> {
         )
     }
 
+    /// A finding about a planned change whose resource is gone after the plan (a deletion:
+    /// no resource instance exists), at `span` of `file` (the plan, or the block still in the
+    /// configuration, `block` being the span of the whole entry or block), carrying the
+    /// change's address.
+    pub fn report_change(
+        &self,
+        change: &PlanChange,
+        file: &FileRef,
+        span: Span,
+        block: Span,
+        message: String,
+    ) -> FindingBuilder {
+        self.builder(
+            file,
+            span,
+            message,
+            change.address.clone(),
+            change.address.clone(),
+            Some(block),
+        )
+    }
+
+    /// The resources the plan's prior state records as depending on a change's resource.
+    pub fn state_dependents(&self, change: &PlanChange) -> Vec<StateDependent<'a>> {
+        self.project.state_dependents(change)
+    }
+
     /// A finding about the configuration as a whole (no resource), at `span` of `file`.
     pub fn report_configuration(
         &self,
@@ -207,6 +235,12 @@ impl FindingBuilder {
     /// A fix; a fix without edits (the layout could not be handled) is no fix.
     pub fn fix(mut self, fix: Option<Fix>) -> Self {
         self.finding.fix = fix.filter(|f| self.fixable && !f.edits.is_empty());
+        self
+    }
+
+    /// Replaces the message (for findings whose wording depends on what is attached).
+    pub fn message(mut self, message: String) -> Self {
+        self.finding.message = message;
         self
     }
 

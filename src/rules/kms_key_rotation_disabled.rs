@@ -21,12 +21,13 @@
 //!
 //! The full documentation is `rules/kms-key-rotation-disabled.md`.
 
-use super::kms_key::{is_disabled, rotation_eligibility, Eligibility};
+use super::kms_key::{
+    is_disabled, known_module, rotation_eligibility, Eligibility, KNOWN_MODULE_SOURCES,
+};
 use super::{FixAvailability, Peer, PeerId, Rule, RuleContext, RuleMeta};
 use crate::edits;
 use crate::eval::{OriginKind, ValueKind};
 use crate::finding::{Finding, Fix, Severity};
-use crate::project::sources::registry_address;
 use crate::project::{CallId, ResourceId};
 
 pub struct KmsKeyRotationDisabled;
@@ -39,7 +40,7 @@ pub static META: RuleMeta = RuleMeta {
     fix: FixAvailability::Sometimes,
     doc: include_str!("../../rules/kms-key-rotation-disabled.md"),
     resource_types: &["aws_kms_key"],
-    module_sources: &["terraform-aws-modules/kms/aws", "cloudposse/kms-key/aws"],
+    module_sources: KNOWN_MODULE_SOURCES,
     peer_ids: &[
         PeerId {
             tool: Peer::Checkov,
@@ -162,20 +163,12 @@ fn check_key(cx: &RuleContext, id: ResourceId) -> Option<Finding> {
     Some(finding(message).build())
 }
 
-/// Registry modules that create one `aws_kms_key` from these inputs: (source, the input
-/// that must not be false for the key to exist). Both default to `enable_key_rotation =
-/// true`.
-const KNOWN_MODULES: &[(&str, &str)] = &[
-    ("terraform-aws-modules/kms/aws", "create"),
-    ("cloudposse/kms-key/aws", "enabled"),
-];
-
 /// A call of `terraform-aws-modules/kms/aws` or `cloudposse/kms-key/aws` that turns rotation
 /// off. Used when the module's code is not on disk (no `terraform init`).
 fn check_known_module(cx: &RuleContext, id: CallId) -> Option<Finding> {
     let call = cx.project().calls[id].call;
-    let source = registry_address(call.source()?);
-    let (_, switch) = KNOWN_MODULES.iter().find(|(s, _)| *s == source)?;
+    let known = known_module(call.source()?)?;
+    let (source, switch) = (known.source, known.switch);
     let node = cx.call_node(id);
     let on = |name: &str| node.bool(name) == Some(true);
     if node.bool(switch) == Some(false)

@@ -14,8 +14,15 @@
 mod config_recorder_kms_excluded;
 mod context;
 pub mod invalid_suppression;
+mod kms_deletion_window_short;
+mod kms_imported_key_rotation;
 mod kms_key;
+mod kms_key_deletion_planned;
+mod kms_key_disable_planned;
+mod kms_key_disabled_in_use;
 mod kms_key_rotation_disabled;
+mod kms_rotation_period_invalid;
+mod kms_rotation_unsupported;
 pub mod unused_suppression;
 
 use std::collections::BTreeMap;
@@ -27,7 +34,14 @@ pub use context::{FindingBuilder, RuleContext};
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
+    &kms_deletion_window_short::KmsDeletionWindowShort,
+    &kms_imported_key_rotation::KmsImportedKeyRotation,
+    &kms_key_deletion_planned::KmsKeyDeletionPlanned,
+    &kms_key_disable_planned::KmsKeyDisablePlanned,
+    &kms_key_disabled_in_use::KmsKeyDisabledInUse,
     &kms_key_rotation_disabled::KmsKeyRotationDisabled,
+    &kms_rotation_period_invalid::KmsRotationPeriodInvalid,
+    &kms_rotation_unsupported::KmsRotationUnsupported,
 ];
 
 /// Rules whose findings come from the policy pass (suppression comments), not from the
