@@ -35,15 +35,19 @@ pub const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Builds the project whose root module is `root` (in `root_dir`); `set` holds the modules
-/// its calls reach (see [`ModuleSet::collect`]).
+/// its calls reach (see [`ModuleSet::collect`]); `workspace` is `terraform.workspace`
+/// (unknown when `None`).
 pub fn build<'a>(
     root_dir: &Path,
     root: &'a Module,
     set: &'a ModuleSet,
     loader: &Loader,
+    workspace: Option<&str>,
 ) -> Project<'a> {
     let root_calls = CallTable::new();
-    let root_scope = Rc::new(Scope::new(root).with_module_outputs(root_calls.resolver()));
+    let mut root_scope = Scope::new(root).with_module_outputs(root_calls.resolver());
+    root_scope.set_workspace(workspace.map(str::to_string));
+    let root_scope = Rc::new(root_scope);
     let mut project = Project {
         input: Input::Hcl {
             root: root_dir.to_path_buf(),
@@ -75,7 +79,9 @@ pub fn build<'a>(
     while let Some(id) = queue.pop() {
         let stack = stacks.remove(&id).unwrap_or_default();
         let table = tables.remove(&id).unwrap_or_else(CallTable::new);
-        for (call, child) in instantiate_calls(&project, id, root_dir, set, loader, &stack) {
+        for (call, child) in
+            instantiate_calls(&project, id, root_dir, set, loader, &stack, workspace)
+        {
             let call_id = project.calls.len();
             let child_id = child.map(|(instance, dir, child_calls)| {
                 let child_id = project.modules.len();
@@ -296,6 +302,7 @@ fn instantiate_calls<'a>(
     set: &'a ModuleSet,
     loader: &Loader,
     stack: &[PathBuf],
+    workspace: Option<&str>,
 ) -> Vec<(CallInstance<'a>, ChildInstance<'a>)> {
     let parent = &project.modules[id];
     let module: &'a Module = parent.module;
@@ -321,11 +328,13 @@ fn instantiate_calls<'a>(
             let child = child_module.as_ref().map(|(child, dir)| {
                 let child: &'a Module = child;
                 let child_calls = CallTable::new();
-                let scope = Scope::with_lazy_inputs(
+                let mut scope = Scope::with_lazy_inputs(
                     child,
                     arguments(Rc::downgrade(&parent.scope), call, one.binds.clone()),
                 )
                 .with_module_outputs(child_calls.resolver());
+                // One workspace for the whole configuration.
+                scope.set_workspace(workspace.map(str::to_string));
                 (
                     ModuleInstance {
                         address: address.clone(),
