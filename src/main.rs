@@ -240,6 +240,10 @@ fn rules_json() -> String {
                 "peers": m.peer_ids.iter().map(|p| p.id).collect::<Vec<_>>(),
                 "peer_tools": m.peer_ids.iter().map(|p| p.tool.as_str()).collect::<Vec<_>>(),
                 "security_severity": m.security_severity,
+                "cis": m.cis.iter().map(|c| serde_json::json!({
+                    "number": c.number, "versions": c.versions, "assessment": c.assessment.as_str(),
+                })).collect::<Vec<_>>(),
+                "cis_severity": m.cis_severity().map(|s| s.as_str()),
                 "resource_types": m.resource_types,
                 "doc": format!("rules/{}.md", m.id),
             })
@@ -685,6 +689,10 @@ struct PolicyArgs {
     /// Report `kmslint:ignore` comments that silence nothing (rule `unused-suppression`).
     #[arg(long)]
     report_unused_ignores: bool,
+    /// `cis`: turn on every rule the CIS AWS Foundations Benchmark asks for, at CIS
+    /// severities (see `kmslint rules`); `.kmslint.toml` settings still win.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    profile: Option<kmslint::config::Profile>,
     /// The lowest severity of an unsuppressed finding that makes the exit code 1.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Warning)]
     fail_on: FailOn,
@@ -701,6 +709,7 @@ impl PolicyArgs {
             config: self.config.clone(),
             baseline: self.baseline.clone(),
             report_unused: self.report_unused_ignores,
+            profile: self.profile,
         }
     }
 }

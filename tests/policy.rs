@@ -659,6 +659,75 @@ fn config_unknown_key_is_an_error_with_its_position() {
     assert_config_error(&["fixtures/config-unknown-key", "--exit-zero"], ":3:3:");
 }
 
+/// `(rule, severity)` of every finding, in order.
+fn severities(r: &Value) -> Vec<(String, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn profile_cis_sets_cis_severities_and_configuration_wins() {
+    let pair = |rule: &str, severity: &str| (rule.to_string(), severity.to_string());
+    // Without a profile: the defaults (config-severity sets both rules; config-disable one).
+    let (_, r) = check(&["fixtures/config-disable"]);
+    assert_eq!(severities(&r), [pair(RECORDER, "warning")]);
+    // `--profile cis`: Automated CIS recommendations are errors.
+    let (code, r) = check(&["fixtures/config-disable", "--profile", "cis"]);
+    assert_eq!(severities(&r), [pair(RECORDER, "error")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&[
+            "fixtures/config-disable",
+            "--profile",
+            "cis",
+            "--fail-on",
+            "error"
+        ])
+        .0,
+        1
+    );
+    // `enabled = false` in the configuration stays off under the profile.
+    assert!(rows(&r).iter().all(|row| row.0 != ROTATION), "{r:#}");
+    // `profile = "cis"` in `.kmslint.toml`; the file's own severity wins over the profile's.
+    let (_, r) = check(&["fixtures/config-profile"]);
+    assert_eq!(
+        severities(&r),
+        [pair(ROTATION, "error"), pair(RECORDER, "note")]
+    );
+    let (_, r) = check(&["fixtures/config-severity", "--profile", "cis"]);
+    assert_eq!(
+        severities(&r),
+        [pair(ROTATION, "error"), pair(RECORDER, "note")]
+    );
+}
+
+#[test]
+fn config_unknown_profile_is_an_error_with_its_position() {
+    assert_config_error(
+        &["fixtures/config-unknown-profile"],
+        "error: fixtures/config-unknown-profile/.kmslint.toml:1:11: unknown profile `cis-v5`; known profiles: cis",
+    );
+    let run = run_in(
+        repo(),
+        &["check", "--profile", "nist", "fixtures/config-profile"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid value 'nist'"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn config_unknown_rule_is_an_error_with_its_position() {
     assert_config_error(

@@ -19,4 +19,5 @@ pub static META: RuleMeta = RuleMeta {
     // About kmslint's own input, not a security finding: shown as a problem, not an alert.
     security_severity: None,
     options: &[],
+    cis: &[],
 };
