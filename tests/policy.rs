@@ -14,6 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 const ROTATION: &str = "kms-key-rotation-disabled";
+/// Rules added after these fixtures were written, with their own cases in `fixtures/rules/`
+/// (`tests/rules.rs`): a lone recorder here also has no status and no delivery channel, which
+/// `config-recorder-not-recording` reports. Left out of every `check` run here, so that the
+/// fixtures keep testing what they were written for.
+const LATER_RULES: &str = "config-recorder-not-recording";
 const RECORDER: &str = "config-recorder-kms-excluded";
 const INVALID: &str = "invalid-suppression";
 const UNUSED: &str = "unused-suppression";
@@ -34,8 +39,12 @@ struct Run {
 }
 
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let mut args = args.to_vec();
+    if args.first() == Some(&"check") {
+        args.splice(1..1, ["--ignore", LATER_RULES]);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
+        .args(&args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .output()

@@ -13,6 +13,7 @@
 
 pub mod cis;
 mod config_recorder_kms_excluded;
+mod config_recorder_not_recording;
 mod context;
 pub mod invalid_suppression;
 mod kms_key;
@@ -28,6 +29,7 @@ pub use context::{FindingBuilder, RuleContext};
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
+    &config_recorder_not_recording::ConfigRecorderNotRecording,
     &kms_key_rotation_disabled::KmsKeyRotationDisabled,
 ];
 
