@@ -24,6 +24,7 @@
 //!
 //! The full documentation is `rules/config-recorder-not-recording.md`.
 
+use super::tri::Tri;
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::edits;
 use crate::eval::ValueKind;
@@ -68,40 +69,6 @@ impl Rule for ConfigRecorderNotRecording {
         let channel = presence(cx, CHANNEL);
         for recorder in recorders {
             check_recorder(cx, recorder, &statuses, channel, out);
-        }
-    }
-}
-
-/// Three-valued answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tri {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl Tri {
-    fn and(self, other: Tri) -> Tri {
-        match (self, other) {
-            (Tri::No, _) | (_, Tri::No) => Tri::No,
-            (Tri::Yes, Tri::Yes) => Tri::Yes,
-            _ => Tri::Unknown,
-        }
-    }
-
-    fn or(self, other: Tri) -> Tri {
-        match (self, other) {
-            (Tri::Yes, _) | (_, Tri::Yes) => Tri::Yes,
-            (Tri::No, Tri::No) => Tri::No,
-            _ => Tri::Unknown,
-        }
-    }
-
-    fn from(b: Option<bool>) -> Tri {
-        match b {
-            Some(true) => Tri::Yes,
-            Some(false) => Tri::No,
-            None => Tri::Unknown,
         }
     }
 }

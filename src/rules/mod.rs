@@ -12,12 +12,15 @@
 //! in [`RULES`], its doc in `rules/<id>.md`, and its cases in `fixtures/rules/<id>/`.
 
 pub mod cis;
+mod cloudtrail;
+mod cloudtrail_kms_events_excluded;
 mod config_recorder_kms_excluded;
 mod config_recorder_not_recording;
 mod context;
 pub mod invalid_suppression;
 mod kms_key;
 mod kms_key_rotation_disabled;
+mod tri;
 pub mod unused_suppression;
 
 use std::collections::BTreeMap;
@@ -28,6 +31,7 @@ pub use context::{FindingBuilder, RuleContext};
 
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
+    &cloudtrail_kms_events_excluded::CloudtrailKmsEventsExcluded,
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
     &config_recorder_not_recording::ConfigRecorderNotRecording,
     &kms_key_rotation_disabled::KmsKeyRotationDisabled,
