@@ -14,10 +14,12 @@
 pub mod cis;
 mod cloudtrail;
 mod cloudtrail_kms_events_excluded;
+mod cloudwatch_cmk_filter_incomplete;
 mod config_recorder_kms_excluded;
 mod config_recorder_not_recording;
 mod context;
 pub mod invalid_suppression;
+mod kms_filter;
 mod kms_key;
 mod kms_key_rotation_disabled;
 mod tri;
@@ -32,6 +34,7 @@ pub use context::{FindingBuilder, RuleContext};
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
     &cloudtrail_kms_events_excluded::CloudtrailKmsEventsExcluded,
+    &cloudwatch_cmk_filter_incomplete::CloudwatchCmkFilterIncomplete,
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
     &config_recorder_not_recording::ConfigRecorderNotRecording,
     &kms_key_rotation_disabled::KmsKeyRotationDisabled,
