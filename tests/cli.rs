@@ -24,8 +24,8 @@ const ROTATION: &str = "kms-key-rotation-disabled";
 /// (`tests/rules.rs`): a lone recorder here also has no status and no delivery channel, which
 /// `config-recorder-not-recording` reports. Left out of every `check` run here, so that the
 /// fixtures keep testing what they were written for.
-const LATER_RULES: &str =
-    "cloudtrail-kms-events-excluded,cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
+const LATER_RULES: &str = "cis-cmk-change-alarm-missing,cloudtrail-kms-events-excluded,\
+    cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
 const RECORDER: &str = "config-recorder-kms-excluded";
 const KEY: &str = "aws_kms_key.x";
 const REC: &str = "aws_config_configuration_recorder.main";
@@ -2646,6 +2646,7 @@ fn rules_json_lists_every_rule() {
     assert_eq!(
         ids,
         [
+            "cis-cmk-change-alarm-missing",
             "cloudtrail-kms-events-excluded",
             "cloudwatch-cmk-filter-incomplete",
             "config-recorder-kms-excluded",

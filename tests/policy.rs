@@ -18,8 +18,8 @@ const ROTATION: &str = "kms-key-rotation-disabled";
 /// (`tests/rules.rs`): a lone recorder here also has no status and no delivery channel, which
 /// `config-recorder-not-recording` reports. Left out of every `check` run here, so that the
 /// fixtures keep testing what they were written for.
-const LATER_RULES: &str =
-    "cloudtrail-kms-events-excluded,cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
+const LATER_RULES: &str = "cis-cmk-change-alarm-missing,cloudtrail-kms-events-excluded,\
+    cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
 const RECORDER: &str = "config-recorder-kms-excluded";
 const INVALID: &str = "invalid-suppression";
 const UNUSED: &str = "unused-suppression";
@@ -718,6 +718,43 @@ fn profile_cis_sets_cis_severities_and_configuration_wins() {
         severities(&r),
         [pair(ROTATION, "error"), pair(RECORDER, "note")]
     );
+}
+
+/// The rules (`rule`, severity) of `kmslint check --format json ARGS`, every rule included.
+fn all_rules(args: &[&str]) -> Vec<(String, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(["check", "--format", "json"])
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run kmslint");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    severities(&report)
+}
+
+#[test]
+fn a_rule_off_by_default_is_on_under_the_profile_or_when_enabled() {
+    const CIS: &str = "cis-cmk-change-alarm-missing";
+    let cis = |rows: Vec<(String, String)>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|(r, _)| r == CIS)
+            .map(|(_, s)| s)
+            .collect()
+    };
+    let no_trail = "fixtures/rules/cis-cmk-change-alarm-missing/bad-no-trail";
+    assert!(cis(all_rules(&[no_trail])).is_empty());
+    assert_eq!(cis(all_rules(&[no_trail, "--profile", "cis"])), ["warning"]);
+    // `enabled = true` in `.kmslint.toml`, without the profile.
+    assert_eq!(cis(all_rules(&["fixtures/config-enable-cis"])), ["warning"]);
+    // `enabled = false` wins over the profile.
+    let off = [
+        "fixtures/config-enable-cis",
+        "--profile",
+        "cis",
+        "--config",
+        "fixtures/config-enable-cis/off.toml",
+    ];
+    assert!(cis(all_rules(&off)).is_empty());
 }
 
 #[test]

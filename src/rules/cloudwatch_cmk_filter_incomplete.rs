@@ -24,7 +24,7 @@
 
 use std::ops::Range;
 
-use super::kms_filter::{self, hint, meant_for_key_changes, CIS_PATTERN, EVENTS};
+use super::kms_filter::{self, filter_names, hint, meant_for_key_changes, CIS_PATTERN, EVENTS};
 use super::tri::Tri;
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::eval::ValueKind;
@@ -66,21 +66,6 @@ impl Rule for CloudwatchCmkFilterIncomplete {
             }
         }
     }
-}
-
-/// The filter's own name and its metric's, for judging what it is meant for.
-pub fn filter_names(cx: &RuleContext, id: ResourceId) -> Vec<String> {
-    let node = cx.node(id);
-    let mut names = Vec::new();
-    if let Some(ValueKind::String(s)) = node.value("name").map(|v| v.kind) {
-        names.push(s);
-    }
-    for (_, t) in node.blocks("metric_transformation").unwrap_or_default() {
-        if let Some(ValueKind::String(s)) = t.value("name").map(|v| v.kind) {
-            names.push(s);
-        }
-    }
-    names
 }
 
 fn check_filter(cx: &RuleContext, id: ResourceId) -> Option<Finding> {

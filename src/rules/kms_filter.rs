@@ -11,9 +11,12 @@
 //! something else (`Decrypt`, `AccessDenied`) is not.
 
 use super::tri::Tri;
+use super::RuleContext;
+use crate::eval::ValueKind;
 use crate::filter_pattern::{
     self, events, CmpOp, Expr, FieldCondition, Operand, Pattern, PatternKind, Test,
 };
+use crate::project::ResourceId;
 
 /// The CIS pattern (CIS 4.7 remediation), for messages.
 pub const CIS_PATTERN: &str = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}";
@@ -21,6 +24,21 @@ pub const CIS_PATTERN: &str = "{($.eventSource = kms.amazonaws.com) && (($.event
 /// The two events, in the order of [`matches`].
 pub const EVENTS: [&str; 2] = ["DisableKey", "ScheduleKeyDeletion"];
 const KMS: &str = "kms.amazonaws.com";
+
+/// The filter's own name and its metric's, for judging what it is meant for.
+pub fn filter_names(cx: &RuleContext, id: ResourceId) -> Vec<String> {
+    let node = cx.node(id);
+    let mut names = Vec::new();
+    if let Some(ValueKind::String(s)) = node.value("name").map(|v| v.kind) {
+        names.push(s);
+    }
+    for (_, t) in node.blocks("metric_transformation").unwrap_or_default() {
+        if let Some(ValueKind::String(s)) = t.value("name").map(|v| v.kind) {
+            names.push(s);
+        }
+    }
+    names
+}
 
 /// Whether the pattern matches each of [`EVENTS`].
 pub fn matches(pattern: &Pattern) -> [Tri; 2] {

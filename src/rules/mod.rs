@@ -12,6 +12,7 @@
 //! in [`RULES`], its doc in `rules/<id>.md`, and its cases in `fixtures/rules/<id>/`.
 
 pub mod cis;
+mod cis_cmk_change_alarm_missing;
 mod cloudtrail;
 mod cloudtrail_kms_events_excluded;
 mod cloudwatch_cmk_filter_incomplete;
@@ -33,6 +34,7 @@ pub use context::{FindingBuilder, RuleContext};
 
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
+    &cis_cmk_change_alarm_missing::CisCmkChangeAlarmMissing,
     &cloudtrail_kms_events_excluded::CloudtrailKmsEventsExcluded,
     &cloudwatch_cmk_filter_incomplete::CloudwatchCmkFilterIncomplete,
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
