@@ -21,8 +21,9 @@
 //! link, with related locations at the links that exist. A link that is unknown rather than
 //! absent (in a plan, `cloud_watch_logs_group_arn` and `alarm_actions` are unknown until apply;
 //! the chain then goes through the plan's references) makes the rule silent, and so does a
-//! module call whose code was not read. A configuration with no trail, no KMS key and no
-//! metric filter for key changes is not about this and gets nothing.
+//! module call whose code was not read. A configuration with neither a trail nor a metric
+//! filter for key changes is not the one that sets up this monitoring and gets nothing (a
+//! trail in another configuration is a link the rule cannot see).
 //!
 //! ## Fix
 //! None: the missing resources need names, roles and topics only the author can choose.
@@ -48,7 +49,7 @@ pub static META: RuleMeta = RuleMeta {
     default_enabled: false,
     fix: FixAvailability::Never,
     doc: include_str!("../../rules/cis-cmk-change-alarm-missing.md"),
-    resource_types: &[TRAIL, FILTER, "aws_kms_key"],
+    resource_types: &[TRAIL, FILTER],
     module_sources: &[],
     peer_ids: &[],
     // A monitoring gap, not an exposure: medium (prowler rates the check medium).
@@ -345,10 +346,11 @@ fn check_chain(cx: &RuleContext) -> Option<Finding> {
         .resources(FILTER)
         .map(|(id, _)| filter_facts(cx, id))
         .collect();
-    let keys = cx.resources("aws_kms_key").next().is_some();
-    let kms_filters = filters.iter().any(|f| f.meant_for_kms);
-    if trails.is_empty() && !keys && !kms_filters {
-        return None; // nothing here is about KMS monitoring
+    // Without a trail or a filter for key changes, the configuration is not the one that sets
+    // up this monitoring (an account's trail often lives in another configuration): a link
+    // the rule cannot see is not a missing link.
+    if trails.is_empty() && !filters.iter().any(|f| f.meant_for_kms) {
+        return None;
     }
     // A module we cannot read may hold any link.
     if cx.unfollowed_calls().next().is_some() {
