@@ -568,3 +568,25 @@ fn no_trail(cx: &RuleContext, filters: &[FilterFacts]) -> Option<Missing> {
         related,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::group_from_arn;
+
+    #[test]
+    fn log_group_arns() {
+        let arn = "arn:aws:logs:us-east-1:111122223333:log-group:cloudtrail:*";
+        assert_eq!(group_from_arn(arn).as_deref(), Some("cloudtrail"));
+        assert_eq!(
+            group_from_arn("arn:aws-us-gov:logs:us-gov-west-1:1:log-group:/aws/cloudtrail/main")
+                .as_deref(),
+            Some("/aws/cloudtrail/main")
+        );
+        assert_eq!(
+            group_from_arn("arn:aws:logs:us-east-1:1:log-group::*"),
+            None
+        );
+        assert_eq!(group_from_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(group_from_arn("cloudtrail"), None);
+    }
+}

@@ -218,3 +218,45 @@ pub fn span_in_string(
     };
     Some(start..end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::span_in_string;
+    use crate::source::{SourceFile, Syntax};
+    use std::sync::Arc;
+
+    /// The text `range` of `value` covers in the file, where the string is `written`.
+    fn covered(written: &str, value: &str, range: std::ops::Range<usize>) -> Option<String> {
+        let text = format!("x = {written}\n");
+        let file = Arc::new(SourceFile::new(
+            "main.tf".into(),
+            "main.tf".into(),
+            text.clone(),
+            Syntax::Hcl,
+        ));
+        let span = 4..4 + written.len();
+        span_in_string(&file, &span, value, range).map(|s| text[s].to_string())
+    }
+
+    #[test]
+    fn byte_offsets_map_into_quoted_strings_and_heredocs() {
+        assert_eq!(
+            covered("\"{ a || }\"", "{ a || }", 7..8).as_deref(),
+            Some("}")
+        );
+        // An escape: the offsets do not map.
+        assert_eq!(covered("\"{ \\\"a\\\" }\"", "{ \"a\" }", 6..7), None);
+        // A heredoc, and an indented one whose lines lose two spaces each.
+        let value = "{\n  $.a == b\n}\n";
+        assert_eq!(
+            covered("<<EOT\n{\n  $.a == b\n}\nEOT", value, 8..10).as_deref(),
+            Some("==")
+        );
+        assert_eq!(
+            covered("<<-EOT\n  {\n    $.a == b\n  }\n  EOT", value, 8..10).as_deref(),
+            Some("==")
+        );
+        assert_eq!(covered("<<EOT\n{ x }\nEOT", "{ y }\n", 2..3), None);
+        assert_eq!(covered("\"abc\"", "abc", 2..9), None);
+    }
+}
