@@ -210,13 +210,14 @@ fn fix_name(fix: FixAvailability) -> &'static str {
 }
 
 fn rules_table() -> String {
+    let w = rules::all().map(|m| m.id.len()).max().unwrap_or(0).max(30);
     let mut s = format!(
-        "{:<30} {:<8} {:<6} {}\n",
+        "{:<w$} {:<8} {:<6} {}\n",
         "RULE", "SEVERITY", "FIX", "SUMMARY"
     );
     for m in rules::all() {
         s.push_str(&format!(
-            "{:<30} {:<8} {:<6} {}\n",
+            "{:<w$} {:<8} {:<6} {}\n",
             m.id,
             m.severity.as_str(),
             m.fix.as_str(),

@@ -422,14 +422,14 @@ fn check_chain(cx: &RuleContext) -> Option<Finding> {
         let group_name = target
             .names
             .first()
-            .map(|n| format!("`{n}`"))
+            .map(|n| format!("log group `{n}`"))
             .or_else(|| {
                 target
                     .ids
                     .first()
-                    .map(|&g| format!("`{}`", cx.resource(g).reported_as))
+                    .map(|&g| format!("log group `{}`", cx.resource(g).reported_as))
             })
-            .unwrap_or_else(|| "its log group".to_string());
+            .unwrap_or_else(|| "the log group".to_string());
         // The finding is at the trail; the links after it are related locations.
         let group_rel: Vec<Related> = target
             .ids
@@ -513,7 +513,7 @@ fn check_chain(cx: &RuleContext) -> Option<Finding> {
                 Missing {
                     depth: 3,
                     at: at.clone(),
-                    message: format!("CIS alarm chain for KMS key changes: no metric filter on log group {group_name}, which trail `{address}` delivers to, matches DisableKey and ScheduleKeyDeletion; add an `aws_cloudwatch_log_metric_filter` on it with the CIS pattern `{CIS_PATTERN}`"),
+                    message: format!("CIS alarm chain for KMS key changes: no metric filter on {group_name}, which trail `{address}` delivers to, matches DisableKey and ScheduleKeyDeletion; add an `aws_cloudwatch_log_metric_filter` on it with the CIS pattern `{CIS_PATTERN}`"),
                     related: rel,
                 },
                 &mut best,
