@@ -245,13 +245,14 @@ fn fix_name(fix: FixAvailability) -> &'static str {
 }
 
 fn rules_table() -> String {
+    let w = rules::all().map(|m| m.id.len()).max().unwrap_or(0).max(30);
     let mut s = format!(
-        "{:<30} {:<8} {:<6} {}\n",
+        "{:<w$} {:<8} {:<6} {}\n",
         "RULE", "SEVERITY", "FIX", "SUMMARY"
     );
     for m in rules::all() {
         s.push_str(&format!(
-            "{:<30} {:<8} {:<6} {}\n",
+            "{:<w$} {:<8} {:<6} {}\n",
             m.id,
             m.severity.as_str(),
             m.fix.as_str(),
@@ -275,6 +276,10 @@ fn rules_json() -> String {
                 "peers": m.peer_ids.iter().map(|p| p.id).collect::<Vec<_>>(),
                 "peer_tools": m.peer_ids.iter().map(|p| p.tool.as_str()).collect::<Vec<_>>(),
                 "security_severity": m.security_severity,
+                "cis": m.cis.iter().map(|c| serde_json::json!({
+                    "number": c.number, "versions": c.versions, "assessment": c.assessment.as_str(),
+                })).collect::<Vec<_>>(),
+                "cis_severity": m.cis_severity().map(|s| s.as_str()),
                 "resource_types": m.resource_types,
                 "doc": format!("rules/{}.md", m.id),
             })
@@ -841,6 +846,10 @@ struct PolicyArgs {
     /// Report `kmslint:ignore` comments that silence nothing (rule `unused-suppression`).
     #[arg(long)]
     report_unused_ignores: bool,
+    /// `cis`: turn on every rule the CIS AWS Foundations Benchmark asks for, at CIS
+    /// severities (see `kmslint rules`); `.kmslint.toml` settings still win.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    profile: Option<kmslint::config::Profile>,
     /// The lowest severity of an unsuppressed finding that makes the exit code 1.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Warning)]
     fail_on: FailOn,
@@ -857,6 +866,7 @@ impl PolicyArgs {
             config: self.config.clone(),
             baseline: self.baseline.clone(),
             report_unused: self.report_unused_ignores,
+            profile: self.profile,
         }
     }
 }

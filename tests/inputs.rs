@@ -96,9 +96,17 @@ fn var_file_and_var_apply_in_command_line_order() {
     assert!(string(&f["message"]).contains("off.tfvars"), "{f:#}");
     assert_eq!(string(&f["related"][0]["file"]), "off.tfvars", "{f:#}");
     // Later wins, across both flags.
-    let (_, r) = lint(tmp.path(), &["--var-file", "off.tfvars", "--var", "rotate=true"], &[]);
+    let (_, r) = lint(
+        tmp.path(),
+        &["--var-file", "off.tfvars", "--var", "rotate=true"],
+        &[],
+    );
     assert_eq!(failing(&r), ["aws_kms_key.by_list"]);
-    let (_, r) = lint(tmp.path(), &["--var", "rotate=true", "--var-file", "off.tfvars"], &[]);
+    let (_, r) = lint(
+        tmp.path(),
+        &["--var", "rotate=true", "--var-file", "off.tfvars"],
+        &[],
+    );
     assert_eq!(failing(&r), ["aws_kms_key.by_list", "aws_kms_key.by_var"]);
     let (_, r) = lint(
         tmp.path(),
@@ -117,16 +125,28 @@ fn var_file_and_var_apply_in_command_line_order() {
 fn command_line_values_beat_tfvars_files_and_the_environment_loses_to_them() {
     let tmp = setup(&[("terraform.tfvars", "rotate = true\n")]);
     let (_, r) = lint(tmp.path(), &["--var-file", "off.tfvars"], &[]);
-    assert!(failing(&r).contains(&"aws_kms_key.by_var".to_string()), "{r:#}");
+    assert!(
+        failing(&r).contains(&"aws_kms_key.by_var".to_string()),
+        "{r:#}"
+    );
     // TF_VAR_* only with --env-vars, and below terraform.tfvars.
     let env = [("TF_VAR_rotate", "false")];
     let (_, r) = lint(tmp.path(), &["--env-vars"], &env);
-    assert!(!failing(&r).contains(&"aws_kms_key.by_var".to_string()), "{r:#}");
+    assert!(
+        !failing(&r).contains(&"aws_kms_key.by_var".to_string()),
+        "{r:#}"
+    );
     let bare = setup(&[]);
     let (_, r) = lint(bare.path(), &[], &env);
-    assert!(!failing(&r).contains(&"aws_kms_key.by_var".to_string()), "{r:#}");
+    assert!(
+        !failing(&r).contains(&"aws_kms_key.by_var".to_string()),
+        "{r:#}"
+    );
     let (_, r) = lint(bare.path(), &["--env-vars"], &env);
-    assert!(failing(&r).contains(&"aws_kms_key.by_var".to_string()), "{r:#}");
+    assert!(
+        failing(&r).contains(&"aws_kms_key.by_var".to_string()),
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -135,8 +155,12 @@ fn workspace_from_the_flag_the_environment_file_or_tf_workspace() {
     let by_workspace = |r: &Value| failing(r).contains(&"aws_kms_key.by_workspace".to_string());
     // Unknown by default: nothing reported.
     assert!(!by_workspace(&lint(tmp.path(), &[], &[]).1));
-    assert!(by_workspace(&lint(tmp.path(), &["--workspace", "prod"], &[]).1));
-    assert!(!by_workspace(&lint(tmp.path(), &["--workspace", "dev"], &[]).1));
+    assert!(by_workspace(
+        &lint(tmp.path(), &["--workspace", "prod"], &[]).1
+    ));
+    assert!(!by_workspace(
+        &lint(tmp.path(), &["--workspace", "dev"], &[]).1
+    ));
     // TF_WORKSPACE only with --env-vars.
     let env = [("TF_WORKSPACE", "prod")];
     assert!(!by_workspace(&lint(tmp.path(), &[], &env).1));
@@ -144,7 +168,9 @@ fn workspace_from_the_flag_the_environment_file_or_tf_workspace() {
     // What `terraform workspace select` recorded; the flag wins.
     let selected = setup(&[(".terraform/environment", "prod\n")]);
     assert!(by_workspace(&lint(selected.path(), &[], &[]).1));
-    assert!(!by_workspace(&lint(selected.path(), &["--workspace", "dev"], &[]).1));
+    assert!(!by_workspace(
+        &lint(selected.path(), &["--workspace", "dev"], &[]).1
+    ));
 }
 
 #[test]
