@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 
 use super::instances::instances_of;
-use super::sources::{canonical_dir, Loader, ModuleSet, MAX_CALL_DEPTH};
+use super::sources::{Loader, ModuleSet, MAX_CALL_DEPTH};
 use super::{CallInstance, Input, ModuleId, ModuleInstance, Note, Project, ResourceInstance};
 use crate::eval::{Bindings, OriginKind, Scope, Value, ValueKind};
 use crate::model::{Module, ModuleCall};
@@ -74,7 +74,7 @@ pub fn build<'a>(
     // Directories being evaluated up each module instance's call chain (a module calling
     // itself stops).
     let mut stacks: HashMap<ModuleId, Vec<PathBuf>> = HashMap::new();
-    stacks.insert(0, vec![canonical_dir(root_dir)]);
+    stacks.insert(0, vec![loader.canonical(root_dir)]);
     let mut queue = vec![0];
     while let Some(id) = queue.pop() {
         let stack = stacks.remove(&id).unwrap_or_default();
@@ -127,7 +127,6 @@ pub fn build<'a>(
             r.resource.block.span.start,
         )
     });
-    project.references = super::references::ReferenceIndex::from_hcl(&project);
     project
 }
 
@@ -314,7 +313,7 @@ fn instantiate_calls<'a>(
             .source()
             .filter(|_| stack.len() <= MAX_CALL_DEPTH)
             .and_then(|source| loader.call_dir(root_dir, &parent.module.dir, source, &path))
-            .map(|(dir, _)| canonical_dir(&dir))
+            .map(|(dir, _)| set.canonical(&dir))
             .filter(|dir| !stack.contains(dir))
             .and_then(|dir| set.get(&dir).map(|m| (m, dir)));
         let (list, _) = instances_of(&parent.scope, &Bindings::new(), &call.block.body).into_list();

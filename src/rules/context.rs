@@ -54,12 +54,12 @@ impl<'p, 'a> RuleContext<'p, 'a> {
     /// The resource instances that refer to `id`, with the attribute and span of each
     /// reference.
     pub fn referrers(&self, id: ResourceId) -> impl Iterator<Item = &'p Reference> + 'p {
-        self.project.references.referrers(id)
+        self.project.references().referrers(id)
     }
 
     /// The references a resource instance makes, with the attribute and span of each.
     pub fn references_from(&self, id: ResourceId) -> impl Iterator<Item = &'p Reference> + 'p {
-        self.project.references.references_from(id)
+        self.project.references().references_from(id)
     }
 
     /// Every resource instance of a type, data sources included.
