@@ -560,6 +560,7 @@ fn check(args: CheckArgs, variables: Vec<(bool, String)>) -> ExitCode {
         rule_options: Some(&rule_options),
         root_inputs,
         workspace,
+        one_shot: !(args.fix || args.diff),
     };
     let fixing = args.fix || args.diff;
     let run: FixRun = if fixing {

@@ -16,12 +16,24 @@ pub type Span = Range<usize>;
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`] into `buffer` (cleared first). A FIFO,
-/// a device (`/dev/zero`), a socket or a directory is an error, checked before opening: reading
-/// one could block forever or never end.
+/// a device (`/dev/zero`), a socket or a directory is an error: reading one could block
+/// forever or never end.
 pub fn read_file_into(path: &std::path::Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
     use std::io::{Error, ErrorKind, Read};
     buffer.clear();
-    let meta = std::fs::metadata(path)?;
+    // Opened first and checked with fstat: one path lookup per file instead of two (a walk
+    // of thousands of files pays for each). Opening a FIFO without O_NONBLOCK would block
+    // until a writer comes; with it, the open returns and the fstat below rejects the FIFO.
+    // The flag changes nothing for reading regular files.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -37,7 +49,8 @@ pub fn read_file_into(path: &std::path::Path, buffer: &mut Vec<u8>) -> std::io::
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_big());
     }
-    let file = std::fs::File::open(path)?;
+    // The size is known: one allocation, and no doubling while reading.
+    buffer.reserve(meta.len() as usize + 1);
     // The file may grow after the check: read at most one byte more than allowed.
     file.take(MAX_FILE_BYTES + 1).read_to_end(buffer)?;
     if buffer.len() as u64 > MAX_FILE_BYTES {

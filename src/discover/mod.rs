@@ -6,7 +6,7 @@
 //! variables and locals resolve), but only findings in named files are reported — that is
 //! what a pre-commit hook that passes single files needs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,13 @@ pub fn module_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if input_syntax(&name.to_string_lossy()).is_some() && entry.path().is_file() {
+        // The listing's file type needs no stat; only a symlink is resolved.
+        let is_file = match entry.file_type() {
+            Ok(t) if t.is_symlink() => entry.path().is_file(),
+            Ok(t) => t.is_file(),
+            Err(_) => entry.path().is_file(),
+        };
+        if is_file && input_syntax(&name.to_string_lossy()).is_some() {
             files.push(dir.join(name));
         }
     }
@@ -256,49 +262,75 @@ fn walk(
     plans: &mut Vec<PathBuf>,
     found: &mut dyn FnMut(&Path, PathBuf),
 ) -> bool {
+    // The walk does not ask walkdir to follow links: that costs a stat of every entry, where
+    // the directory listing already says what each entry is. A symlink is resolved here
+    // instead, and a linked directory is walked as a walk of its own, once per target (a
+    // second link to the same place would only find the same module, deduplicated later),
+    // and never when it points at a directory that contains it (a loop).
     let mut saw_symlink = false;
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| {
+    let mut linked_targets: HashSet<PathBuf> = HashSet::new();
+    let mut starts: Vec<PathBuf> = vec![root.to_path_buf()];
+    while let Some(start) = starts.pop() {
+        let walker = walkdir::WalkDir::new(&start).into_iter().filter_entry(|e| {
             e.depth() == 0
                 || !e.file_type().is_dir()
                 || !is_skipped_dir(&e.file_name().to_string_lossy())
         });
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                // A symlink loop is reported by walkdir and skipped; it cannot hang the walk.
-                if e.loop_ancestor().is_none() {
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
                     errors.push(LintError {
                         path: e.path().map_or_else(
-                            || root.to_string_lossy().into_owned(),
+                            || start.to_string_lossy().into_owned(),
                             |p| p.to_string_lossy().into_owned(),
                         ),
                         message: format!("cannot read: {e}"),
                         location: None,
                     });
+                    continue;
                 }
+            };
+            let name = entry.file_name().to_string_lossy();
+            let mut is_file = entry.file_type().is_file();
+            if entry.file_type().is_symlink() && entry.depth() > 0 {
+                // A dangling link, or one to a FIFO or device, is not an input: skipped, as
+                // a link-following walk skips what is not a file or a directory.
+                let Ok(meta) = std::fs::metadata(entry.path()) else {
+                    continue;
+                };
+                if meta.is_dir() {
+                    if is_skipped_dir(&name) {
+                        continue;
+                    }
+                    saw_symlink = true;
+                    let Ok(target) = std::fs::canonicalize(entry.path()) else {
+                        continue;
+                    };
+                    let parent = entry
+                        .path()
+                        .parent()
+                        .and_then(|p| std::fs::canonicalize(p).ok());
+                    let is_loop = parent.is_some_and(|p| p.starts_with(&target));
+                    if !is_loop && linked_targets.insert(target) {
+                        starts.push(entry.path().to_path_buf());
+                    }
+                    continue;
+                }
+                is_file = meta.is_file();
+            }
+            if is_file && is_plan_name(&name) {
+                plans.push(entry.into_path());
                 continue;
             }
-        };
-        if entry.path_is_symlink() && entry.file_type().is_dir() {
-            saw_symlink = true;
-        }
-        if entry.file_type().is_file() && is_plan_name(&entry.file_name().to_string_lossy()) {
-            plans.push(entry.into_path());
-            continue;
-        }
-        if !entry.file_type().is_file()
-            || input_syntax(&entry.file_name().to_string_lossy()).is_none()
-        {
-            continue;
-        }
-        let path = entry.into_path();
-        if let Some(dir) = path.parent() {
-            let dir = dir.to_path_buf();
-            found(&dir, path);
+            if !is_file || input_syntax(&name).is_none() {
+                continue;
+            }
+            let path = entry.into_path();
+            if let Some(dir) = path.parent() {
+                let dir = dir.to_path_buf();
+                found(&dir, path);
+            }
         }
     }
     saw_symlink
