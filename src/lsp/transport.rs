@@ -527,7 +527,7 @@ mod tests {
             format!("Content-Length: 10\r\n\r\n{body}"),
             // Too long: the body swallows the start of the next frame.
             format!("Content-Length: {}\r\n\r\n{{\"a\":", body.len()),
-            format!("Content-Length: 3\r\n\r\nnot"),
+            "Content-Length: 3\r\n\r\nnot".to_string(),
             // No empty line after the header.
             format!("Content-Length: {}\r\n{body}", body.len()),
             "}}}}garbage".to_string(),
