@@ -564,8 +564,8 @@ impl Server {
     /// The lint runs on a worker thread while this one keeps reading messages, so that
     /// `exit` or the end of the input ends the server at once even during a long lint (the
     /// worker is abandoned; the process exits under it). Other messages that arrive
-    /// meanwhile are kept in order and handled after the lint, except `shutdown`, which is
-    /// answered at once (nothing is linted after it). A lint that fails (a panic: a bug,
+    /// meanwhile (`shutdown` too: what was linted before it is still published) are kept in
+    /// order and handled after the lint. A lint that fails (a panic: a bug,
     /// never the input's fault) gives each document an error diagnostic instead of silence.
     fn lint_dir(&mut self, dir: &Path) {
         let mut open: Vec<&Document> = self.docs.values().filter(|d| in_dir(d, dir)).collect();
@@ -579,7 +579,7 @@ impl Server {
             .collect();
         let paths: Vec<PathBuf> = open.iter().filter_map(|d| d.path.clone()).collect();
         let Some(result) = self.lint_off_thread(paths, overlay) else {
-            return; // exit, end of input, or shutdown while linting
+            return; // exit or end of input while linting
         };
         let open: Vec<&Document> = {
             let mut open: Vec<&Document> = self.docs.values().filter(|d| in_dir(d, dir)).collect();
@@ -632,7 +632,7 @@ impl Server {
 
     /// Runs the lint of `paths` (the CLI's pipeline and budgets, then the policy pass) on a
     /// worker thread and waits for it while reading messages (see [`Server::lint_dir`]).
-    /// `None` when the server must stop waiting: `exit`, the end of the input or `shutdown`.
+    /// `None` when the server must stop waiting: `exit` or the end of the input.
     fn lint_off_thread(&mut self, paths: Vec<PathBuf>, overlay: Overlay) -> Option<LintResult> {
         let (done, result) = crossbeam_channel::bounded::<LintResult>(1);
         let spawned = std::thread::Builder::new()
@@ -669,13 +669,6 @@ impl Server {
                     }
                     Ok(Message::Notification(n)) if n.method == "exit" => {
                         self.exit = Some(self.exit_code());
-                        return None;
-                    }
-                    Ok(Message::Request(req))
-                        if req.method == "shutdown" && matches!(self.phase, Phase::Running) =>
-                    {
-                        self.phase = Phase::ShutDown;
-                        self.send(Response::new_ok(req.id, Value::Null).into());
                         return None;
                     }
                     Ok(message) => self.backlog.push_back(message),
