@@ -49,6 +49,9 @@ use transport::log;
 
 /// How long edits are coalesced before a re-lint (the last edit restarts the wait).
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long `exit` or the end of input waits for a lint that is running before the server
+/// ends without it.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
 /// Continuous typing still re-lints at least this often.
 const MAX_DEBOUNCE: Duration = Duration::from_millis(250);
 
@@ -662,19 +665,44 @@ impl Server {
                     return Some(r.unwrap_or_else(|_| Err("the lint thread ended".into())));
                 }
                 recv(self.conn.receiver) -> m => match m {
-                    Err(_) => {
-                        // The client is gone: stop now, whatever is running.
-                        self.exit = Some(self.exit_code());
-                        return None;
-                    }
+                    // The client is gone, or said `exit`: stop now, whatever is running. A
+                    // lint about to finish gets a moment (a scripted client sends everything
+                    // at once), so that what came before is still answered in order.
+                    Err(_) => return self.stop(&result, None),
                     Ok(Message::Notification(n)) if n.method == "exit" => {
-                        self.exit = Some(self.exit_code());
-                        return None;
+                        return self.stop(&result, Some(Message::Notification(n)));
                     }
                     Ok(message) => self.backlog.push_back(message),
                 },
             }
         }
+    }
+
+    /// `exit` (`last`) or the end of input while a lint runs: the lint's result if it comes
+    /// within [`EXIT_GRACE`] (the backlog, then `last`, are handled after it), else `None`
+    /// and the server ends with the exit code of what it has seen (a `shutdown` still in the
+    /// backlog counts, and is answered).
+    fn stop(
+        &mut self,
+        result: &crossbeam_channel::Receiver<LintResult>,
+        last: Option<Message>,
+    ) -> Option<LintResult> {
+        if let Ok(r) = result.recv_timeout(EXIT_GRACE) {
+            self.backlog.extend(last);
+            return Some(r);
+        }
+        let shutdown = self.backlog.iter().find_map(|m| match m {
+            Message::Request(r) if r.method == "shutdown" => Some(r.id.clone()),
+            _ => None,
+        });
+        if let (Some(id), Phase::Running) = (shutdown, &self.phase) {
+            self.send(Response::new_ok(id, Value::Null).into());
+            self.phase = Phase::ShutDown;
+        }
+        // As when the input ends between messages: 0 after `shutdown`, else 1.
+        drop(last);
+        self.exit = Some(self.exit_code());
+        None
     }
 
     fn exit_code(&self) -> i32 {
