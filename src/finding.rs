@@ -148,6 +148,10 @@ pub struct LintOutput {
     pub findings: Vec<Finding>,
     /// Sorted by file.
     pub errors: Vec<LintError>,
+    /// What was not checked because a limit was reached (a module call nested too deep, a
+    /// `count` past the instance limit, a local past an evaluation budget or in a cycle),
+    /// sorted by file. Not errors: they do not change the exit code. Same shape as errors.
+    pub notes: Vec<LintError>,
     pub files: usize,
     pub modules: usize,
     /// Baseline entries that matched no finding (set by the `--baseline` post-pass).

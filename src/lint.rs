@@ -75,6 +75,10 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
     lint(paths, overlay, &LintOptions::default())
 }
 
+/// What one module or plan gives: findings, errors, notes ([`LintOutput::notes`]) and the
+/// number of files read.
+type ModuleResult = (Vec<Finding>, Vec<LintError>, Vec<LintError>, usize);
+
 /// The whole pipeline: discover, read and parse, evaluate, check; modules and plans.
 pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> LintOutput {
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -160,7 +164,7 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
     let roots = select_roots(&walked_dirs, &explicit, &|dir| {
         prechecks.get(dir).map_or(&[][..], |p| p.children())
     });
-    let results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
+    let results: Vec<ModuleResult> = discovery
         .modules
         .par_iter()
         .map(|spec| {
@@ -168,7 +172,7 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
                 let dir = normalize(&spec.dir);
                 if let Some(pre) = prechecks.get(&dir) {
                     if !interest.is_interesting(&dir) {
-                        return (Vec::new(), pre.errors.clone(), spec.files.len());
+                        return (Vec::new(), pre.errors.clone(), Vec::new(), spec.files.len());
                     }
                 }
                 if !roots.contains(&dir) {
@@ -178,13 +182,13 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
                         .module(&spec.dir)
                         .map(|m| m.errors.clone())
                         .unwrap_or_default();
-                    return (Vec::new(), errors, spec.files.len());
+                    return (Vec::new(), errors, Vec::new(), spec.files.len());
                 }
             }
             lint_module(spec, &cwd, overlay, &loader, options)
         })
         .collect();
-    let plan_results: Vec<(Vec<Finding>, Vec<LintError>, usize)> = discovery
+    let plan_results: Vec<ModuleResult> = discovery
         .plans
         .par_iter()
         .map(|path| lint_plan(path, &cwd, options, &loader))
@@ -194,14 +198,22 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
         modules: discovery.modules.len(),
         ..LintOutput::default()
     };
-    for (findings, errors, files) in results.into_iter().chain(plan_results) {
+    for (findings, errors, notes, files) in results.into_iter().chain(plan_results) {
         out.findings.extend(findings);
         out.errors.extend(errors);
+        out.notes.extend(notes);
         out.files += files;
     }
     locate::dedupe(&mut out.findings, &cwd);
     sort_findings(&mut out.findings);
     sort_errors(&mut out.errors);
+    // A module called from several roots notes the same thing once per root.
+    sort_errors(&mut out.notes);
+    out.notes.dedup_by(|a, b| {
+        a.message == b.message
+            && a.location.as_ref().map(|l| (&l.0.path, l.1.start))
+                == b.location.as_ref().map(|l| (&l.0.path, l.1.start))
+    });
     if options.one_shot {
         std::mem::forget(loader);
         std::mem::forget(prechecks);
@@ -271,42 +283,78 @@ pub fn check_root(
     options: &RuleOptions,
     workspace: Option<&str>,
 ) -> Vec<Finding> {
+    check_root_noted(dir, module, loader, options, workspace).0
+}
+
+/// [`check_root`], with the notes of what could not be checked ([`LintOutput::notes`]).
+pub fn check_root_noted(
+    dir: &Path,
+    module: &Module,
+    loader: &Loader,
+    options: &RuleOptions,
+    workspace: Option<&str>,
+) -> (Vec<Finding>, Vec<LintError>) {
     let set = ModuleSet::collect(dir, module, loader);
     let project = project::build::build(dir, module, &set, loader, workspace);
     let findings = locate::merge_instances(run_rules(&project, options));
-    locate::point_at_callers(findings, &project, dir)
+    let notes = project_notes(&project);
+    (locate::point_at_callers(findings, &project, dir), notes)
+}
+
+/// The builder's notes and the evaluator's (collected after the rules ran: evaluation is
+/// lazy), once each.
+fn project_notes(project: &Project) -> Vec<LintError> {
+    let mut notes: Vec<LintError> = Vec::new();
+    let mut seen = HashSet::new();
+    let evaluated = project.modules.iter().flat_map(|m| m.scope.notes());
+    let all = project
+        .notes
+        .iter()
+        .map(|n| (n.file.clone(), n.span.clone(), n.message.clone()))
+        .chain(evaluated.map(|n| (n.file, n.span, n.message)));
+    for (file, span, message) in all {
+        if seen.insert((file.path.clone(), span.start, message.clone())) {
+            notes.push(LintError {
+                path: file.display.clone(),
+                message,
+                location: Some((file, span)),
+            });
+        }
+    }
+    notes
 }
 
 /// Lints a plan file: its project is checked, and findings are shown in the configuration
 /// when it is on disk.
-fn lint_plan(
-    path: &Path,
-    cwd: &Path,
-    options: &LintOptions,
-    loader: &Loader,
-) -> (Vec<Finding>, Vec<LintError>, usize) {
+fn lint_plan(path: &Path, cwd: &Path, options: &LintOptions, loader: &Loader) -> ModuleResult {
     let plan = match read_plan(path, cwd) {
         Ok(Some(plan)) => plan,
-        Ok(None) => return (Vec::new(), Vec::new(), 0),
-        Err((e, files)) => return (Vec::new(), vec![e], files),
+        Ok(None) => return (Vec::new(), Vec::new(), Vec::new(), 0),
+        Err((e, files)) => return (Vec::new(), vec![e], Vec::new(), files),
     };
     let root = plan_root(path, options.source.as_deref());
     let rule_options = options.options_for(&root);
+    let mut notes = Vec::new();
     let findings = with_plan(&plan, &root, loader, |project, root_module| {
         let findings = locate::merge_instances(run_rules(project, &rule_options));
+        notes = project_notes(project);
         let mut configuration = || match root_module {
-            Some(module) => check_root(
-                &root,
-                module,
-                loader,
-                &rule_options,
-                options.workspace_for(&root).as_deref(),
-            ),
+            Some(module) => {
+                let (findings, config_notes) = check_root_noted(
+                    &root,
+                    module,
+                    loader,
+                    &rule_options,
+                    options.workspace_for(&root).as_deref(),
+                );
+                notes.extend(config_notes);
+                findings
+            }
             None => Vec::new(),
         };
         locate::plan_to_source(findings, project, &mut configuration)
     });
-    (findings, Vec::new(), 1)
+    (findings, Vec::new(), notes, 1)
 }
 
 /// Reads and decodes a plan file. `Ok(None)` for JSON that is not a plan; errors come with
@@ -424,7 +472,7 @@ fn lint_module(
     overlay: &Overlay,
     loader: &Loader,
     options: &LintOptions,
-) -> (Vec<Finding>, Vec<LintError>, usize) {
+) -> ModuleResult {
     // A module read from disk is read once per run, whether it is linted as a root or
     // called by another; with named files or editor buffers it is built for this request.
     let built;
@@ -434,7 +482,7 @@ fn lint_module(
                 built = module;
                 &built
             }
-            None => return (Vec::new(), Vec::new(), 0),
+            None => return (Vec::new(), Vec::new(), Vec::new(), 0),
         }
     } else {
         let mut module = build_module(spec.dir.clone(), &spec.files, cwd, overlay);
@@ -443,7 +491,7 @@ fn lint_module(
         &built
     };
     let files = module.files.len();
-    let mut findings = check_root(
+    let (mut findings, notes) = check_root_noted(
         &spec.dir,
         module,
         loader,
@@ -464,7 +512,7 @@ fn lint_module(
             .filter(|e| e.location.as_ref().is_none_or(|(f, _)| in_named(f)))
             .cloned()
             .collect();
-        return (findings, errors, files);
+        return (findings, errors, notes, files);
     }
-    (findings, module.errors.clone(), files)
+    (findings, module.errors.clone(), notes, files)
 }

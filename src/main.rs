@@ -631,6 +631,11 @@ fn check(args: CheckArgs, variables: Vec<(bool, String)>) -> ExitCode {
         return exit(!diff.is_empty(), !out.errors.is_empty());
     }
 
+    // What a limit kept from being checked: on stderr (JSON also has it in `notes`), so that
+    // a silent pass is never mistaken for a checked one. Not an error: the exit code ignores it.
+    if args.format != Format::Json && !args.quiet {
+        print_notes(&out.notes);
+    }
     let failing = kmslint::policy::fails(&out, args.policy.fail_on);
     if args.statistics {
         print_errors(&out.errors);
@@ -745,6 +750,18 @@ fn print_errors(errors: &[LintError]) {
                 eprintln!("error: {}:{}:{}: {}", e.path, p.line, p.column, e.message);
             }
             None => eprintln!("error: {}: {}", e.path, e.message),
+        }
+    }
+}
+
+fn print_notes(notes: &[LintError]) {
+    for n in notes {
+        match &n.location {
+            Some((file, span)) => {
+                let p = file.position(span.start);
+                eprintln!("warning: {}:{}:{}: {}", n.path, p.line, p.column, n.message);
+            }
+            None => eprintln!("warning: {}: {}", n.path, n.message),
         }
     }
 }

@@ -176,7 +176,7 @@ fn assert_schema(r: &Value) {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["errors", "findings", "summary", "version"],
+        ["errors", "findings", "notes", "summary", "version"],
         "top-level keys"
     );
     assert_eq!(r["version"], 1);

@@ -111,6 +111,9 @@ impl Size {
     pub fn add(&mut self, v: &Value) -> bool {
         self.elements += 1;
         self.walk(v, 1);
+        if self.over() {
+            super::exhausted("size budget");
+        }
         !self.over()
     }
 }
@@ -118,6 +121,7 @@ impl Size {
 /// Unknown when the value is past the budgets.
 pub(super) fn bounded(v: Value) -> Value {
     if Size::of(&v).over() {
+        super::exhausted("size budget");
         Value::unknown()
     } else {
         v

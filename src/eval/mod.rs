@@ -66,6 +66,32 @@ pub const FUEL_PER_SCOPE: u64 = 2_500_000;
 /// Deeper is unknown.
 const MAX_DEPTH: u32 = 96;
 
+thread_local! {
+    /// The budget the evaluation running on this thread ran out of, if any (a `Scope` is
+    /// used by one thread at a time). Read and cleared around each local, so that the note
+    /// names the local that hit the limit, not every local built from it.
+    static EXHAUSTED: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Records that the current evaluation ran out of `budget` (its value becomes unknown).
+pub(crate) fn exhausted(budget: &'static str) {
+    EXHAUSTED.with(|e| {
+        if e.get().is_none() {
+            e.set(Some(budget));
+        }
+    });
+}
+
+/// Something the evaluator gave up on: a local past a budget, or a cycle of locals. Its value
+/// is unknown (Terraform rejects a cycle; the budgets are kmslint's own), so checks that
+/// depend on it stay silent: the pipeline reports these so that the silence is explained.
+#[derive(Debug, Clone)]
+pub struct EvalNote {
+    pub file: FileRef,
+    pub span: Span,
+    pub message: String,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------------------------
@@ -448,6 +474,10 @@ pub struct Scope<'m> {
     /// Work left for the current evaluation, and for the whole scope.
     fuel: Cell<u64>,
     total_fuel: Cell<u64>,
+    /// Locals being evaluated, outermost first (to name a cycle).
+    in_progress: RefCell<Vec<String>>,
+    /// Budget and cycle notes, at most one per local ([`Scope::notes`]).
+    notes: RefCell<Vec<EvalNote>>,
 }
 
 impl<'m> Scope<'m> {
@@ -463,6 +493,8 @@ impl<'m> Scope<'m> {
             depth: Cell::new(0),
             fuel: Cell::new(FUEL_PER_EVALUATION),
             total_fuel: Cell::new(FUEL_PER_SCOPE),
+            in_progress: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
         }
     }
 
@@ -515,6 +547,23 @@ impl<'m> Scope<'m> {
 
     pub fn workspace(&self) -> Option<&str> {
         self.workspace.as_deref()
+    }
+
+    /// The locals this scope gave up on so far: past a budget, or in a cycle.
+    pub fn notes(&self) -> Vec<EvalNote> {
+        self.notes.borrow().clone()
+    }
+
+    /// At most one note per local, and a bounded number per scope.
+    fn note(&self, note: EvalNote) {
+        let mut notes = self.notes.borrow_mut();
+        if notes.len() < 100
+            && !notes
+                .iter()
+                .any(|n| n.span == note.span && n.file.path == note.file.path)
+        {
+            notes.push(note);
+        }
     }
 
     /// Evaluates an expression written in a resource (no origin is recorded for its literals).
@@ -581,6 +630,7 @@ impl<'m> Scope<'m> {
     fn eval_top(&self, expr: &Expr, def: &Frame) -> EvalResult {
         if self.depth.get() == 0 {
             self.fuel.set(FUEL_PER_EVALUATION);
+            EXHAUSTED.with(|e| e.set(None));
         }
         self.eval_in(expr, def)
     }
@@ -590,6 +640,7 @@ impl<'m> Scope<'m> {
         let (fuel, total) = (self.fuel.get(), self.total_fuel.get());
         if fuel < n || total < n {
             self.fuel.set(0);
+            exhausted("work budget");
             return false;
         }
         self.fuel.set(fuel - n);
@@ -601,6 +652,7 @@ impl<'m> Scope<'m> {
     fn nested(&self, f: impl FnOnce() -> EvalResult) -> EvalResult {
         let depth = self.depth.get();
         if depth > MAX_DEPTH {
+            exhausted("nesting depth");
             return Ok(Value::unknown());
         }
         self.depth.set(depth + 1);
@@ -1052,7 +1104,28 @@ impl<'m> Scope<'m> {
                     Ok(Value::unknown())
                 };
             }
-            Some(LocalState::InProgress) => return Ok(Value::unknown()),
+            Some(LocalState::InProgress) => {
+                // A cycle (Terraform: "Cycle: local.a, local.b"): unknown, with a note on
+                // the local that closes it.
+                if let Some(definition) = self.module.locals.get(name) {
+                    let stack = self.in_progress.borrow();
+                    let from = stack.iter().position(|l| l == name).unwrap_or(0);
+                    let chain: Vec<String> = stack[from..]
+                        .iter()
+                        .chain(std::iter::once(&name.to_string()))
+                        .map(|l| format!("local.{l}"))
+                        .collect();
+                    self.note(EvalNote {
+                        file: definition.file.clone(),
+                        span: definition.attribute.name_span.clone(),
+                        message: format!(
+                            "local `{name}` depends on itself ({}): its value is unknown and nothing that uses it is checked",
+                            chain.join(" -> ")
+                        ),
+                    });
+                }
+                return Ok(Value::unknown());
+            }
             None => {}
         }
         let Some(definition) = self.module.locals.get(name) else {
@@ -1061,11 +1134,23 @@ impl<'m> Scope<'m> {
         self.locals
             .borrow_mut()
             .insert(name.to_string(), LocalState::InProgress);
+        self.in_progress.borrow_mut().push(name.to_string());
         let def = Frame::at(OriginKind::Local(name.to_string()), definition.file.clone());
         // Each local gets its own work budget, so its value does not depend on which
         // expression happened to need it first.
         let saved = self.fuel.replace(FUEL_PER_EVALUATION);
+        let outer = EXHAUSTED.with(|e| e.take());
         let result = self.eval_in(&definition.attribute.expr, &def);
+        if let Some(budget) = EXHAUSTED.with(|e| e.replace(outer)) {
+            self.note(EvalNote {
+                file: definition.file.clone(),
+                span: definition.attribute.name_span.clone(),
+                message: format!(
+                    "local `{name}` is past kmslint's evaluation {budget} (see Limits in the README): its value is unknown and nothing that uses it is checked"
+                ),
+            });
+        }
+        self.in_progress.borrow_mut().pop();
         self.fuel.set(saved);
         self.locals
             .borrow_mut()

@@ -23,6 +23,8 @@ use crate::finding::{Finding, LintError, Severity};
 use crate::source::{line_indent, line_start, FileRef, Syntax};
 
 pub const SOURCE: &str = "kmslint";
+/// The code of a diagnostic for something a limit kept from being checked.
+pub const LIMIT_CODE: &str = "limit";
 
 /// What a diagnostic carries in `data`, round-tripped to `textDocument/codeAction`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,17 +184,39 @@ pub fn split(out: &LintOutput, docs: &[OpenDoc], encoding: Encoding) -> Vec<DocR
     let mut results: Vec<DocResult> = docs.iter().map(|_| DocResult::default()).collect();
     let index_of = |path: &Path| docs.iter().position(|d| d.path == path);
     for e in &out.errors {
-        if let Some(i) = error_doc(e, &index_of) {
+        if let Some(i) = error_doc(e, &index_of, docs) {
             if results[i].diagnostics.iter().any(|d| d.code.is_none()) {
                 continue; // one parse error per document
             }
-            let (file, span) = e.location.as_ref().expect("located");
-            let range = conv.range(file, span);
+            // An error without a span (the file cannot be read, is too large) is shown at
+            // the top: the lint of that document failed, which must not look like a pass.
+            let range = match e.location.as_ref() {
+                Some((file, span)) => conv.range(file, span),
+                None => Range::default(),
+            };
             results[i].diagnostics.push(Diagnostic {
                 range,
                 severity: Some(DiagnosticSeverity::ERROR),
                 source: Some(SOURCE.to_string()),
                 message: e.message.clone(),
+                ..Diagnostic::default()
+            });
+        }
+    }
+    // What a limit kept from being checked (LintOutput::notes): the lint of that part
+    // failed, so it is an error where it happened, not silence.
+    for n in &out.notes {
+        let Some((file, span)) = n.location.as_ref() else {
+            continue;
+        };
+        if let Some(i) = index_of(&file.path) {
+            let range = conv.range(file, span);
+            results[i].diagnostics.push(Diagnostic {
+                range,
+                severity: Some(DiagnosticSeverity::ERROR),
+                code: Some(NumberOrString::String(LIMIT_CODE.into())),
+                source: Some(SOURCE.to_string()),
+                message: n.message.clone(),
                 ..Diagnostic::default()
             });
         }
@@ -289,7 +313,32 @@ pub fn config_error(e: &ConfigError) -> Diagnostic {
     }
 }
 
-fn error_doc(e: &LintError, index_of: &impl Fn(&Path) -> Option<usize>) -> Option<usize> {
-    let (file, _) = e.location.as_ref()?;
-    index_of(&file.path)
+fn error_doc(
+    e: &LintError,
+    index_of: &impl Fn(&Path) -> Option<usize>,
+    docs: &[OpenDoc],
+) -> Option<usize> {
+    match e.location.as_ref() {
+        Some((file, _)) => index_of(&file.path),
+        // Not located: its path as shown (relative to the working directory, or absolute).
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let path = crate::paths::normalize(&cwd.join(&e.path));
+            docs.iter().position(|d| d.path == path)
+        }
+    }
+}
+
+/// The diagnostic of a lint that failed without saying where (an internal error): shown at
+/// the top of each document of the directory.
+pub fn internal_error(why: &str) -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some(SOURCE.to_string()),
+        message: format!(
+            "kmslint could not lint this file (internal error: {why}); please report it"
+        ),
+        ..Diagnostic::default()
+    }
 }

@@ -24,7 +24,7 @@ pub mod transport;
 pub mod uri;
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,9 @@ use transport::log;
 
 /// How long edits are coalesced before a re-lint (the last edit restarts the wait).
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long `exit` or the end of input waits for a lint that is running before the server
+/// ends without it.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
 /// Continuous typing still re-lints at least this often.
 const MAX_DEBOUNCE: Duration = Duration::from_millis(250);
 
@@ -111,6 +114,21 @@ struct Server {
     /// Directories whose open documents must be re-linted (push) or re-pulled (pull).
     pending: HashMap<PathBuf, Pending>,
     next_request: i32,
+    /// Messages that arrived while a lint ran, handled next, in order.
+    backlog: VecDeque<Message>,
+    /// Set when `exit` or the end of the input arrived while a lint ran: the exit code.
+    exit: Option<i32>,
+}
+
+/// A lint's output and the configuration errors of its policy, or why it failed.
+type LintResult = Result<(crate::finding::LintOutput, Vec<crate::config::ConfigError>), String>;
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 impl Server {
@@ -127,24 +145,31 @@ impl Server {
             docs: HashMap::new(),
             pending: HashMap::new(),
             next_request: 0,
+            backlog: VecDeque::new(),
+            exit: None,
         }
     }
 
     fn run(mut self) -> i32 {
         loop {
-            let next = self.pending.values().map(|p| p.due).min();
-            let message = match next {
-                Some(due) => {
-                    let wait = due.saturating_duration_since(Instant::now());
-                    match self.conn.receiver.recv_timeout(wait) {
-                        Ok(m) => Some(m),
-                        Err(e) if e.is_timeout() => None,
-                        Err(_) => break,
+            if let Some(code) = self.exit {
+                return code;
+            }
+            let message = match self.backlog.pop_front() {
+                Some(m) => Some(m),
+                None => match self.pending.values().map(|p| p.due).min() {
+                    Some(due) => {
+                        let wait = due.saturating_duration_since(Instant::now());
+                        match self.conn.receiver.recv_timeout(wait) {
+                            Ok(m) => Some(m),
+                            Err(e) if e.is_timeout() => None,
+                            Err(_) => break,
+                        }
                     }
-                }
-                None => match self.conn.receiver.recv() {
-                    Ok(m) => Some(m),
-                    Err(_) => break,
+                    None => match self.conn.receiver.recv() {
+                        Ok(m) => Some(m),
+                        Err(_) => break,
+                    },
                 },
             };
             if let Some(message) = message {
@@ -152,12 +177,11 @@ impl Server {
                     return code;
                 }
             }
-            self.guarded("a scheduled lint", |s| s.run_due());
+            if self.exit.is_none() {
+                self.guarded("a scheduled lint", |s| s.run_due());
+            }
         }
-        match self.phase {
-            Phase::ShutDown => 0,
-            _ => 1,
-        }
+        self.exit_code()
     }
 
     /// Runs `f`, turning a panic (a bug, never the input's fault) into a log line so that
@@ -166,12 +190,10 @@ impl Server {
         match std::panic::catch_unwind(AssertUnwindSafe(|| f(self))) {
             Ok(v) => Some(v),
             Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                log(&format!("internal error in {what}: {msg}"));
+                log(&format!(
+                    "internal error in {what}: {}",
+                    panic_message(&*panic)
+                ));
                 None
             }
         }
@@ -506,6 +528,9 @@ impl Server {
             {
                 self.lint_dir(&dir);
             }
+            if self.exit.is_some() || matches!(self.phase, Phase::ShutDown) {
+                return;
+            }
             let mut uris: Vec<&Uri> = self
                 .docs
                 .values()
@@ -538,9 +563,16 @@ impl Server {
     }
 
     /// Lints every open document of `dir` together and stores each one's diagnostics.
+    ///
+    /// The lint runs on a worker thread while this one keeps reading messages, so that
+    /// `exit` or the end of the input ends the server at once even during a long lint (the
+    /// worker is abandoned; the process exits under it). Other messages that arrive
+    /// meanwhile (`shutdown` too: what was linted before it is still published) are kept in
+    /// order and handled after the lint. A lint that fails (a panic: a bug,
+    /// never the input's fault) gives each document an error diagnostic instead of silence.
     fn lint_dir(&mut self, dir: &Path) {
         let mut open: Vec<&Document> = self.docs.values().filter(|d| in_dir(d, dir)).collect();
-        if open.is_empty() {
+        if open.is_empty() || self.exit.is_some() || matches!(self.phase, Phase::ShutDown) {
             return;
         }
         open.sort_by(|a, b| a.path.cmp(&b.path));
@@ -549,13 +581,13 @@ impl Server {
             .map(|d| (d.path.clone().expect("lintable"), d.text.clone()))
             .collect();
         let paths: Vec<PathBuf> = open.iter().filter_map(|d| d.path.clone()).collect();
-        let mut out = lint_paths_with(&paths, &overlay);
-        let config_errors = match Policy::new(&paths, &PolicyOptions::default()) {
-            Ok(policy) => {
-                policy.apply(&mut out);
-                policy.errors()
-            }
-            Err(errors) => errors,
+        let Some(result) = self.lint_off_thread(paths, overlay) else {
+            return; // exit or end of input while linting
+        };
+        let open: Vec<&Document> = {
+            let mut open: Vec<&Document> = self.docs.values().filter(|d| in_dir(d, dir)).collect();
+            open.sort_by(|a, b| a.path.cmp(&b.path));
+            open
         };
         let docs: Vec<OpenDoc> = open
             .iter()
@@ -565,12 +597,29 @@ impl Server {
                 version: d.version,
             })
             .collect();
-        let mut results = diagnostics::split(&out, &docs, self.encoding);
-        for result in &mut results {
-            result
-                .diagnostics
-                .extend(config_errors.iter().map(diagnostics::config_error));
-        }
+        let results = match &result {
+            Ok((out, config_errors)) => {
+                let mut results = diagnostics::split(out, &docs, self.encoding);
+                for result in &mut results {
+                    result
+                        .diagnostics
+                        .extend(config_errors.iter().map(diagnostics::config_error));
+                }
+                results
+            }
+            Err(why) => {
+                log(&format!(
+                    "internal error while linting {}: {why}",
+                    dir.display()
+                ));
+                docs.iter()
+                    .map(|_| diagnostics::DocResult {
+                        diagnostics: vec![diagnostics::internal_error(why)],
+                        findings: Vec::new(),
+                    })
+                    .collect()
+            }
+        };
         let uris: Vec<Uri> = open.iter().map(|d| d.uri.clone()).collect();
         for (uri, result) in uris.into_iter().zip(results) {
             let result_id = result_id(&result.diagnostics);
@@ -581,6 +630,85 @@ impl Server {
                     result_id,
                 });
             }
+        }
+    }
+
+    /// Runs the lint of `paths` (the CLI's pipeline and budgets, then the policy pass) on a
+    /// worker thread and waits for it while reading messages (see [`Server::lint_dir`]).
+    /// `None` when the server must stop waiting: `exit` or the end of the input.
+    fn lint_off_thread(&mut self, paths: Vec<PathBuf>, overlay: Overlay) -> Option<LintResult> {
+        let (done, result) = crossbeam_channel::bounded::<LintResult>(1);
+        let spawned = std::thread::Builder::new()
+            .name("kmslint-lsp-lint".into())
+            // Evaluation recurses (bounded); the same stack as the CLI's worker threads.
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    let mut out = lint_paths_with(&paths, &overlay);
+                    let config_errors = match Policy::new(&paths, &PolicyOptions::default()) {
+                        Ok(policy) => {
+                            policy.apply(&mut out);
+                            policy.errors()
+                        }
+                        Err(errors) => errors,
+                    };
+                    (out, config_errors)
+                }));
+                let _ = done.send(run.map_err(|panic| panic_message(&*panic)));
+            });
+        if let Err(e) = spawned {
+            return Some(Err(format!("cannot start a lint thread: {e}")));
+        }
+        loop {
+            crossbeam_channel::select! {
+                recv(result) -> r => {
+                    return Some(r.unwrap_or_else(|_| Err("the lint thread ended".into())));
+                }
+                recv(self.conn.receiver) -> m => match m {
+                    // The client is gone, or said `exit`: stop now, whatever is running. A
+                    // lint about to finish gets a moment (a scripted client sends everything
+                    // at once), so that what came before is still answered in order.
+                    Err(_) => return self.stop(&result, None),
+                    Ok(Message::Notification(n)) if n.method == "exit" => {
+                        return self.stop(&result, Some(Message::Notification(n)));
+                    }
+                    Ok(message) => self.backlog.push_back(message),
+                },
+            }
+        }
+    }
+
+    /// `exit` (`last`) or the end of input while a lint runs: the lint's result if it comes
+    /// within [`EXIT_GRACE`] (the backlog, then `last`, are handled after it), else `None`
+    /// and the server ends with the exit code of what it has seen (a `shutdown` still in the
+    /// backlog counts, and is answered).
+    fn stop(
+        &mut self,
+        result: &crossbeam_channel::Receiver<LintResult>,
+        last: Option<Message>,
+    ) -> Option<LintResult> {
+        if let Ok(r) = result.recv_timeout(EXIT_GRACE) {
+            self.backlog.extend(last);
+            return Some(r);
+        }
+        let shutdown = self.backlog.iter().find_map(|m| match m {
+            Message::Request(r) if r.method == "shutdown" => Some(r.id.clone()),
+            _ => None,
+        });
+        if let (Some(id), Phase::Running) = (shutdown, &self.phase) {
+            self.send(Response::new_ok(id, Value::Null).into());
+            self.phase = Phase::ShutDown;
+        }
+        // As when the input ends between messages: 0 after `shutdown`, else 1.
+        drop(last);
+        self.exit = Some(self.exit_code());
+        None
+    }
+
+    fn exit_code(&self) -> i32 {
+        match self.phase {
+            Phase::ShutDown => 0,
+            _ => 1,
         }
     }
 

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 
-use super::instances::instances_of;
+use super::instances::{instances_of, too_many_instances};
 use super::sources::{Loader, ModuleSet, MAX_CALL_DEPTH};
 use super::{CallInstance, Input, ModuleId, ModuleInstance, Note, Project, ResourceInstance};
 use crate::eval::{Bindings, OriginKind, Scope, Value, ValueKind};
@@ -108,12 +108,20 @@ pub fn build<'a>(
         // After the calls: a resource's `count`/`for_each` may use their outputs.
         add_resources(&mut project, id);
         if stack.len() > MAX_CALL_DEPTH {
-            if let Some(call) = project.modules[id].module.module_calls.first() {
+            // Reported (LintOutput::notes), not dropped silently: what is below is unchecked.
+            let instance = &project.modules[id];
+            let chain = if instance.address.is_empty() {
+                "the root module".to_string()
+            } else {
+                instance.address.clone()
+            };
+            for call in &instance.module.module_calls {
                 project.notes.push(Note {
                     file: call.file.clone(),
                     span: call.block.header_span.clone(),
                     message: format!(
-                        "module calls nested deeper than {MAX_CALL_DEPTH} levels are not followed; resources below this call are not checked"
+                        "module call `{}` in {chain} is nested deeper than {MAX_CALL_DEPTH} levels (kmslint's limit): it is not followed, and the resources below it are not checked",
+                        call.name
                     ),
                 });
             }
@@ -269,9 +277,19 @@ fn add_resources(project: &mut Project, id: ModuleId) {
     let module = instance.module;
     let prefix = instance.prefix();
     let mut added = Vec::new();
+    let mut notes = Vec::new();
     for resource in &module.resources {
         let (list, unknown) =
             instances_of(&instance.scope, &Bindings::new(), &resource.block.body).into_list();
+        if unknown {
+            if let Some((span, why)) = too_many_instances(&instance.scope, &resource.block.body) {
+                notes.push(Note {
+                    file: resource.file.clone(),
+                    span,
+                    message: format!("`{prefix}{}`: {why}", resource.address()),
+                });
+            }
+        }
         let block_address = format!("{prefix}{}", resource.address());
         for one in list {
             added.push(ResourceInstance {
@@ -288,6 +306,7 @@ fn add_resources(project: &mut Project, id: ModuleId) {
         }
     }
     project.resources.extend(added);
+    project.notes.extend(notes);
 }
 
 type ChildInstance<'a> = Option<(ModuleInstance<'a>, PathBuf, CallTable<'a>)>;

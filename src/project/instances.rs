@@ -127,6 +127,32 @@ pub fn instances_of(scope: &Scope, outer: &Bindings, body: &Body) -> Instances {
     }])
 }
 
+/// When a block's `count` or `for_each` is known but asks for more than [`MAX_INSTANCES`]
+/// instances (which are then one unknown stand-in, never allocated one by one): where, and a
+/// note saying so. Only asked for blocks whose repetition came out unknown.
+pub fn too_many_instances(scope: &Scope, body: &Body) -> Option<(crate::source::Span, String)> {
+    let outer = Bindings::new();
+    let over = |n: f64| {
+        format!(
+            "{n} instances are more than kmslint's limit of {MAX_INSTANCES}: they are checked as one instance of unknown count, so only what holds for all of them is reported"
+        )
+    };
+    if let Some(count) = body.attribute("count") {
+        let n = eval(scope, &outer, &count.expr)
+            .to_number()
+            .ok()
+            .flatten()?;
+        return (n > MAX_INSTANCES as f64).then(|| (count.span.clone(), over(n)));
+    }
+    let for_each = body.attribute("for_each")?;
+    let n = match &eval(scope, &outer, &for_each.expr).kind {
+        ValueKind::Object(items) => items.len(),
+        ValueKind::List(items) => items.len(),
+        _ => return None,
+    };
+    (n > MAX_INSTANCES).then(|| (for_each.span.clone(), over(n as f64)))
+}
+
 /// The nested blocks `ident` of `body`, with `dynamic "ident"` blocks expanded: each
 /// `content` block comes with its iterator bound. `None` when a dynamic block's `for_each` is
 /// unknown (the blocks cannot be known).

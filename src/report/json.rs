@@ -15,6 +15,8 @@ struct Report<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// What a limit kept from being checked (same shape as errors; not counted as errors).
+    notes: Vec<JsonError<'a>>,
     summary: Summary,
 }
 
@@ -163,6 +165,7 @@ pub fn render(out: &LintOutput, fixed: Option<&FixSummary>) -> String {
         version: 1,
         findings: out.findings.iter().map(finding).collect(),
         errors: out.errors.iter().map(error).collect(),
+        notes: out.notes.iter().map(error).collect(),
         summary: Summary {
             files: out.files,
             modules: out.modules,

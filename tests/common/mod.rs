@@ -170,7 +170,7 @@ pub fn assert_schema(r: &Value) {
     let obj = r.as_object().expect("the report is a JSON object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["errors", "findings", "summary", "version"]);
+    assert_eq!(keys, ["errors", "findings", "notes", "summary", "version"]);
     assert_eq!(r["version"], 1);
     for f in findings(r) {
         has_keys(
@@ -199,6 +199,10 @@ pub fn assert_schema(r: &Value) {
         if !e["span"].is_null() {
             assert_span_schema(&e["span"]);
         }
+    }
+    for n in arr(&r["notes"]) {
+        has_keys(n, &["file", "message", "span"]);
+        assert!(!string(&n["message"]).is_empty());
     }
     let s = &r["summary"];
     has_keys(
