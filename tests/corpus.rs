@@ -66,6 +66,18 @@ fn full_parse_of_every_module_never_panics_and_agrees_with_the_structural_check(
                 let role = kmslint::model::file_role(&name);
                 let grammar_accepts = file.syntax == kmslint::source::Syntax::Hcl
                     && hcl_edit::parser::parse_body(file.body_text()).is_ok();
+                if grammar_accepts && file.text.len() >= 16 << 10 {
+                    // Large files are parsed in pieces: the same tree as a whole parse.
+                    let whole = kmslint::hcl::parse_hcl(file.body_text(), file.bom_len)
+                        .map(|b| format!("{b:?}"));
+                    let pieces =
+                        kmslint::hcl::parse_in_pieces(file.body_text(), file.bom_len, 4096)
+                            .map(|b| format!("{b:?}"));
+                    if whole != pieces {
+                        disagreements
+                            .push(format!("{}: parsed in pieces, another tree", file.display));
+                    }
+                }
                 match kmslint::read::parse_source(&file) {
                     Ok(body) => {
                         if file.syntax == kmslint::source::Syntax::Hcl {

@@ -294,10 +294,18 @@ fn walk(
             let name = entry.file_name().to_string_lossy();
             let mut is_file = entry.file_type().is_file();
             if entry.file_type().is_symlink() && entry.depth() > 0 {
-                // A dangling link, or one to a FIFO or device, is not an input: skipped, as
-                // a link-following walk skips what is not a file or a directory.
-                let Ok(meta) = std::fs::metadata(entry.path()) else {
-                    continue;
+                // A link that cannot be resolved (dangling, or to itself) is reported, as a
+                // link-following walk does; one to a FIFO or device is not an input: skipped.
+                let meta = match std::fs::metadata(entry.path()) {
+                    Ok(meta) => meta,
+                    Err(e) => {
+                        errors.push(LintError {
+                            path: entry.path().to_string_lossy().into_owned(),
+                            message: format!("cannot read: {e}"),
+                            location: None,
+                        });
+                        continue;
+                    }
                 };
                 if meta.is_dir() {
                     if is_skipped_dir(&name) {

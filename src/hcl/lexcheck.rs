@@ -215,6 +215,106 @@ pub fn first_problem(text: &str) -> Option<(Problem, usize)> {
     })
 }
 
+/// Offsets at which `text` can be cut into pieces that are each a sequence of whole
+/// top-level structures: the starts of lines outside every bracket, string, heredoc and
+/// comment, at least `min_piece` bytes apart. `None` when the structure is broken (then the
+/// file is parsed whole, for the parser's own error). Native HCL ends a top-level attribute
+/// or block header at a line break outside brackets, so such a line start always begins a
+/// new structure (or blank space, or a comment).
+pub fn top_level_cuts(text: &str, min_piece: usize) -> Option<Vec<usize>> {
+    let b = text.as_bytes();
+    let mut cuts = Vec::new();
+    let mut depth = 0usize;
+    let mut next = min_piece;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' if depth == 0 => {
+                if i + 1 >= next && i + 1 < b.len() {
+                    cuts.push(i + 1);
+                    next = i + 1 + min_piece;
+                }
+                i += 1;
+            }
+            // A line comment: on to its line break, which may be a cut.
+            b'#' => i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n),
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n)
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = find(b, i + 2, b"*/")? + 2,
+            b'"' => i = string_end(b, i)?,
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                // The closing marker's line break is taken with the heredoc: the line after
+                // it may be a cut.
+                i = heredoc_end(b, i).ok()?;
+                if depth == 0 && i >= next && i < b.len() {
+                    cuts.push(i);
+                    next = i + min_piece;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' | b')' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    (depth == 0).then_some(cuts)
+}
+
+/// The offset after the quoted string (template) opening at `start`, interpolations and
+/// nested strings included; `None` when it is not closed on its line.
+fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    // What is open inside the string: `"` (a string) or `{` (an interpolation or a brace).
+    let mut stack: Vec<u8> = vec![b'"'];
+    let mut i = start + 1;
+    while let Some(&open) = stack.last() {
+        let c = *b.get(i)?;
+        if open == b'"' {
+            match c {
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'\\' => i += 2,
+                b'$' | b'%' if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') => i += 3,
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push(b'{');
+                    i += 2;
+                }
+                b'\n' => return None,
+                _ => i += 1,
+            }
+        } else {
+            match c {
+                b'"' => {
+                    stack.push(b'"');
+                    i += 1;
+                }
+                b'{' => {
+                    stack.push(b'{');
+                    i += 1;
+                }
+                b'}' => {
+                    stack.pop();
+                    i += 1;
+                }
+                // Anything else inside an interpolation (a heredoc or a comment there is
+                // rare enough to give up on: the file is then parsed whole).
+                b'<' if b.get(i + 1) == Some(&b'<') => return None,
+                b'#' | b'/' => return None,
+                _ => i += 1,
+            }
+        }
+    }
+    Some(i)
+}
+
 const fn table(special: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
@@ -282,6 +382,22 @@ fn trim_ascii(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_level_cuts_are_line_starts_outside_every_structure() {
+        let text = "a = 1\nb = [\n1]\nc = <<EOT\nx\nEOT\nd = \"${ {e = \"}\"} }\"\n# f {\ng {\n}\n";
+        let cuts = top_level_cuts(text, 1).unwrap();
+        let starts: Vec<&str> = cuts.iter().map(|&c| &text[c..c + 1]).collect();
+        assert_eq!(starts, ["b", "c", "d", "#", "g"], "{cuts:?}");
+        // Pieces are at least the minimum apart.
+        let apart = top_level_cuts(text, 12).unwrap();
+        assert!(apart.len() >= 2 && apart[0] >= 12, "{apart:?}");
+        assert!(apart.windows(2).all(|w| w[1] - w[0] >= 12), "{apart:?}");
+        // Broken structure: no cuts, the file is parsed whole.
+        assert_eq!(top_level_cuts("a = [\n", 1), None);
+        assert_eq!(top_level_cuts("a = \"x\n\"\n", 1), None);
+        assert_eq!(top_level_cuts("}\n", 1), None);
+    }
 
     #[test]
     fn accepts_valid_structure() {

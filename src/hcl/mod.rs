@@ -23,9 +23,60 @@ pub struct ParseError {
 /// Parses a configuration file (either syntax) into a [`Body`].
 pub fn parse_file(file: &SourceFile) -> Result<Body, ParseError> {
     match file.syntax {
-        Syntax::Hcl => parse_hcl(file.body_text(), file.bom_len),
+        Syntax::Hcl => parse_hcl_config(file.body_text(), file.bom_len),
         Syntax::Json => json_syntax::parse_config(file.body_text(), file.bom_len),
     }
+}
+
+/// Files from this size on are parsed in pieces.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// Parses a native HCL configuration file. A large one is cut at top-level line starts into
+/// pieces of about [`PIECE_BYTES`], parsed in parallel and concatenated: `hcl-edit`'s tree of
+/// a whole 100 MB file would need several GB at once, a piece's tree is freed as soon as it
+/// is lowered. A top-level structure never spans a cut, so the result is the same as one
+/// parse; when a piece fails, or pieces define one attribute twice, the file is parsed whole
+/// so that errors (and their repairs) are exactly those of a whole parse.
+fn parse_hcl_config(text: &str, base: usize) -> Result<Body, ParseError> {
+    if text.len() < 2 * PIECE_BYTES {
+        return parse_hcl(text, base);
+    }
+    parse_in_pieces(text, base, PIECE_BYTES)
+}
+
+/// [`parse_hcl_config`] with pieces of at least `piece` bytes (public for the corpus test
+/// that compares it with whole parses).
+pub fn parse_in_pieces(text: &str, base: usize, piece: usize) -> Result<Body, ParseError> {
+    use rayon::prelude::*;
+    let cuts = lexcheck::top_level_cuts(text, piece);
+    let Some(cuts) = cuts.filter(|c| !c.is_empty()) else {
+        return parse_hcl(text, base);
+    };
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
+        .collect();
+    let pieces: Result<Vec<Body>, ParseError> = bounds
+        .par_iter()
+        .map(|&(start, end)| parse_hcl(&text[start..end], base + start))
+        .collect();
+    let Ok(pieces) = pieces else {
+        return parse_hcl(text, base);
+    };
+    let mut body = Body {
+        attributes: Vec::new(),
+        blocks: Vec::new(),
+    };
+    for piece in pieces {
+        body.attributes.extend(piece.attributes);
+        body.blocks.extend(piece.blocks);
+    }
+    let mut names: Vec<&str> = body.attributes.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return parse_hcl(text, base);
+    }
+    Ok(body)
 }
 
 /// Parses a `.tfvars` / `.tfvars.json` file: a flat list of attributes whose values are
@@ -673,6 +724,34 @@ fn trim_last(parts: &mut [TemplatePart]) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_file_parsed_in_pieces_is_the_file_parsed_whole() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut texts = vec![
+            "a = 1\nb = \"x ${f(\"}\")} %{if true}{%{endif}\"\n# c {\n/* { */\nresource \"t\" \"n\" {\n  x = <<EOT\n}\nEOT\n}\n".to_string(),
+            "locals {\n  a = \"${ {b = 1}.b }\"\n}\n\nresource \"t\" \"m\" { y = [1,\n 2] }\n// end".to_string(),
+        ];
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "tf") {
+                    texts.extend(std::fs::read_to_string(&p).ok());
+                }
+            }
+        }
+        assert!(texts.len() > 50);
+        for text in &texts {
+            let whole = super::parse_hcl(text, 3).map(|b| format!("{b:?}"));
+            for piece in [1, 7, 64] {
+                let pieces = super::parse_in_pieces(text, 3, piece).map(|b| format!("{b:?}"));
+                assert_eq!(whole, pieces, "{text}");
+            }
+        }
+    }
+
     use super::*;
 
     /// Broken files and the first summary Terraform 1.11 prints for each (`terraform fmt
