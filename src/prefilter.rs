@@ -192,6 +192,10 @@ fn precheck(path: &Path, cwd: &Path) -> (bool, Vec<String>, Option<LintError>) {
                 location: Some((file, at..end)),
             }
         });
+        // The buffer lives as long as its thread: one huge file must not keep its size.
+        if buffer.capacity() > 16 << 20 {
+            *buffer = Vec::new();
+        }
         (mentions, sources, error)
     })
 }
