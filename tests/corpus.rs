@@ -41,6 +41,39 @@ fn check_on_the_corpus_completes_with_a_valid_report() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(report["version"], 1);
     assert!(report["summary"]["files"].as_u64().unwrap() > 5000);
+
+    // The corpus findings are pinned: a change that is meant to be only faster or more robust
+    // must leave them as they are; one that changes them on purpose re-blesses the list
+    // (`KMSLINT_BLESS=1 cargo test --test corpus`) and the diff shows what moved.
+    let mut lines: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            format!(
+                "{} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                // Shown relative to the working directory: keep what follows the corpus root.
+                file.split_once("realworld/").map_or(file, |(_, rest)| rest),
+                f["span"]["start"]["line"],
+                f["span"]["start"]["column"],
+                f["address"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    lines.sort();
+    let actual = lines.join("\n") + "\n";
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus-findings.txt");
+    if std::env::var_os("KMSLINT_BLESS").is_some() {
+        std::fs::write(&pinned, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&pinned).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "corpus findings changed (KMSLINT_BLESS=1 to accept):\n{}",
+        similar::TextDiff::from_lines(&expected, &actual).unified_diff()
+    );
 }
 
 #[test]
