@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! exclude = ["legacy/**", "*.auto.tfvars"]   # path globs, relative to this file's directory
+//! profile = "cis"         # turn on every rule CIS AWS Foundations asks for, at CIS severities
 //!
 //! [rules.kms-key-rotation-disabled]
 //! enabled = true          # false: the rule's findings are dropped
@@ -55,6 +56,43 @@ pub struct RuleSettings {
     pub severity: Option<Severity>,
 }
 
+/// A named set of rule settings, chosen with `--profile` or `profile = "..."`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Every rule the CIS AWS Foundations Benchmark asks for ([`RuleMeta::cis`](
+    /// crate::rules::RuleMeta::cis)) is on, at its CIS severity
+    /// ([`RuleMeta::cis_severity`](crate::rules::RuleMeta::cis_severity)).
+    Cis,
+}
+
+impl Profile {
+    pub const ALL: &'static [Profile] = &[Profile::Cis];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Cis => "cis",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Profile::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// Whether the profile turns the rule on: `None` when it says nothing about it.
+    pub fn enables(self, meta: &crate::rules::RuleMeta) -> Option<bool> {
+        match self {
+            Profile::Cis => (!meta.cis.is_empty()).then_some(true),
+        }
+    }
+
+    /// The severity the profile gives the rule's findings, if any.
+    pub fn severity(self, meta: &crate::rules::RuleMeta) -> Option<Severity> {
+        match self {
+            Profile::Cis => meta.cis_severity(),
+        }
+    }
+}
+
 /// One parsed `.kmslint.toml`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -66,6 +104,8 @@ pub struct Config {
     /// `[rules.<id>.options]`, validated; rules fall back to their defaults.
     pub options: RuleOptions,
     pub exclude: Vec<Glob>,
+    /// `profile = "cis"`; `--profile` on the command line wins.
+    pub profile: Option<Profile>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +113,7 @@ pub struct Config {
 struct RawConfig {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    profile: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RawRule>,
 }
@@ -195,6 +236,23 @@ impl Config {
                 Err(message) => return Err(error(Some(pattern.span()), message)),
             }
         }
+        let profile = match raw.profile {
+            None => None,
+            Some(name) => match Profile::from_name(name.get_ref()) {
+                Some(p) => Some(p),
+                None => {
+                    let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                    return Err(error(
+                        Some(name.span()),
+                        format!(
+                            "unknown profile `{}`; known profiles: {}",
+                            name.get_ref(),
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            },
+        };
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -205,6 +263,7 @@ impl Config {
             rules: settings,
             options,
             exclude,
+            profile,
         })
     }
 
@@ -213,10 +272,16 @@ impl Config {
         self.rules.get(rule).and_then(|r| r.enabled)
     }
 
-    /// Whether the rule runs under this configuration: its setting, else its default.
+    /// Whether the rule runs under this configuration: its setting, else what its profile
+    /// says, else its default.
     pub fn enabled(&self, rule: &str) -> bool {
-        self.enabled_setting(rule)
-            .unwrap_or_else(|| rules::find(rule).is_none_or(|m| m.default_enabled))
+        self.enabled_setting(rule).unwrap_or_else(|| {
+            rules::find(rule).is_none_or(|m| {
+                self.profile
+                    .and_then(|p| p.enables(m))
+                    .unwrap_or(m.default_enabled)
+            })
+        })
     }
 
     pub fn severity(&self, rule: &str) -> Option<Severity> {
@@ -570,5 +635,22 @@ mod tests {
             c.severity("kms-key-rotation-disabled"),
             Some(Severity::Note)
         );
+        assert_eq!(c.profile, None);
+    }
+
+    #[test]
+    fn profiles() {
+        let path = Path::new("/x/.kmslint.toml");
+        let c = Config::parse("profile = \"cis\"\n", path).unwrap();
+        assert_eq!(c.profile, Some(Profile::Cis));
+        let e = Config::parse("exclude = []\nprofile = \"cys\"\n", path).unwrap_err();
+        assert_eq!(e.position, Some((2, 11)), "{e}");
+        assert!(
+            e.message
+                .contains("unknown profile `cys`; known profiles: cis"),
+            "{e}"
+        );
+        let e = Config::parse("profile = true\n", path).unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(1), "{e}");
     }
 }

@@ -274,3 +274,99 @@ pub fn remove_from_list(file: &FileRef, list: &Expr, index: usize) -> Vec<Edit> 
         content: String::new(),
     }]
 }
+
+/// Removes a nested block of native HCL with the lines it occupies (its indentation and
+/// line end included), when nothing but blanks shares those lines; a blank line left right
+/// above it goes too, so that two blank lines do not meet. No edit for JSON or other
+/// layouts.
+pub fn remove_block(file: &FileRef, block: &Block) -> Vec<Edit> {
+    if block.syntax == Syntax::Json {
+        return Vec::new();
+    }
+    let text = &file.text;
+    let (start, end) = (block.span.start, block.span.end);
+    if end > text.len() || start >= end || text.get(end - 1..end) != Some("}") {
+        return Vec::new();
+    }
+    let from = line_start(text, start);
+    if !text[from..start].chars().all(|c| c == ' ' || c == '\t') {
+        return Vec::new();
+    }
+    let rest = &text[end..];
+    let eol = rest.find('\n').map_or(text.len(), |n| end + n + 1);
+    if !text[end..eol].trim().is_empty() {
+        return Vec::new();
+    }
+    // A blank line above, with a blank line (or the body's end) below: drop one of them.
+    let mut from = from;
+    let above = text[..from]
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t));
+    if let Some(above) = above {
+        let prev = line_start(above, above.len());
+        let below_blank = text[eol..]
+            .split('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty() || l.trim() == "}");
+        if above[prev..].trim().is_empty() && below_blank && prev < from {
+            from = prev;
+        }
+    }
+    vec![Edit {
+        file: file.clone(),
+        span: from..eol,
+        content: String::new(),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use std::sync::Arc;
+
+    fn file(text: &str) -> FileRef {
+        Arc::new(SourceFile::new(
+            "main.tf".into(),
+            "main.tf".into(),
+            text.to_string(),
+            Syntax::Hcl,
+        ))
+    }
+
+    /// Removes the `n`th nested block of the first resource.
+    fn without_block(text: &str, outer: &str, n: usize) -> String {
+        let f = file(text);
+        let body = crate::hcl::parse_hcl(text, 0).unwrap();
+        let block = body.blocks[0].body.blocks_named(outer).next().unwrap();
+        let inner = &block.body.blocks[n];
+        let edits = remove_block(&f, inner);
+        assert_eq!(edits.len(), 1, "{text}");
+        let e = &edits[0];
+        format!("{}{}", &text[..e.span.start], &text[e.span.end..])
+    }
+
+    #[test]
+    fn remove_block_takes_its_lines_and_one_blank_line() {
+        let text = "resource \"a\" \"b\" {\n  s {\n    x {\n      f = 1\n    }\n\n    y {\n      f = 2\n    }\n  }\n}\n";
+        assert_eq!(
+            without_block(text, "s", 1),
+            "resource \"a\" \"b\" {\n  s {\n    x {\n      f = 1\n    }\n  }\n}\n"
+        );
+        assert_eq!(
+            without_block(text, "s", 0),
+            "resource \"a\" \"b\" {\n  s {\n\n    y {\n      f = 2\n    }\n  }\n}\n"
+        );
+        // CRLF line ends go with their lines.
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(
+            without_block(&crlf, "s", 1),
+            "resource \"a\" \"b\" {\r\n  s {\r\n    x {\r\n      f = 1\r\n    }\r\n  }\r\n}\r\n"
+        );
+        // Something else on the block's line: no edit.
+        let f = file("resource \"a\" \"b\" {\n  s {\n    x { f = 1 } # note\n  }\n}\n");
+        let body = crate::hcl::parse_hcl(&f.text, 0).unwrap();
+        let s = body.blocks[0].body.blocks_named("s").next().unwrap();
+        assert!(remove_block(&f, &s.body.blocks[0]).is_empty());
+    }
+}

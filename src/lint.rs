@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::discover::{self, input_syntax, ModuleSpec};
 use crate::finding::{sort_errors, sort_findings, Finding, LintError};
 use crate::locate;
-use crate::model::{file_role, FileRole, Module};
+use crate::model::{file_role, FileRole, Module, RootInput};
 use crate::paths::{display_path, normalize};
 use crate::prefilter::{self, Interest, ModulePrecheck};
 use crate::project::from_plan::Configuration;
@@ -34,12 +34,30 @@ pub struct LintOptions<'o> {
     /// The rule options that apply to a root module's directory (from `.kmslint.toml`);
     /// the defaults when `None`.
     pub rule_options: Option<&'o (dyn Fn(&Path) -> RuleOptions + Sync)>,
+    /// Values for root modules' variables from outside their files (`-var`, `-var-file`,
+    /// `TF_VAR_*`), in Terraform's precedence order.
+    pub root_inputs: Vec<RootInput>,
+    /// `terraform.workspace` (`--workspace`); else what `.terraform/environment` in a root
+    /// module's directory says; else unknown.
+    pub workspace: Option<String>,
 }
 
 impl LintOptions<'_> {
     fn options_for(&self, dir: &Path) -> RuleOptions {
         self.rule_options.map(|f| f(dir)).unwrap_or_default()
     }
+
+    /// The workspace a root module in `dir` is evaluated for.
+    fn workspace_for(&self, dir: &Path) -> Option<String> {
+        self.workspace.clone().or_else(|| selected_workspace(dir))
+    }
+}
+
+/// The workspace `terraform workspace select` recorded for a root module, if any.
+pub fn selected_workspace(dir: &Path) -> Option<String> {
+    let text = crate::source::read_text(&dir.join(".terraform/environment")).ok()?;
+    let name = text.trim();
+    (!name.is_empty() && !name.contains(['\n', '/'])).then(|| name.to_string())
 }
 
 /// Lints files and directories as the `check` command does.
@@ -127,7 +145,11 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
         spec.files.sort();
     }
     // Child modules are read once per run, whoever calls them.
-    let load = |dir: &Path| load_module(dir, &cwd, overlay);
+    let load = |dir: &Path| {
+        let mut module = load_module(dir, &cwd, overlay)?;
+        module.apply_root_inputs(&options.root_inputs);
+        Some(module)
+    };
     let loader = Loader::new(&load);
     // In a directory walk, a module is evaluated only when it mentions a resource type a
     // rule looks at, or calls (through local paths, transitively) a module that does; the
@@ -266,9 +288,10 @@ pub fn check_root(
     module: &Module,
     loader: &Loader,
     options: &RuleOptions,
+    workspace: Option<&str>,
 ) -> Vec<Finding> {
     let set = ModuleSet::collect(dir, module, loader);
-    let project = project::build::build(dir, module, &set, loader);
+    let project = project::build::build(dir, module, &set, loader, workspace);
     let findings = locate::merge_instances(run_rules(&project, options));
     locate::point_at_callers(findings, &project, dir)
 }
@@ -292,7 +315,13 @@ fn lint_plan(
     let findings = with_plan(&plan, &root, overlay, loader, |project, root_module| {
         let findings = locate::merge_instances(run_rules(project, &rule_options));
         let mut configuration = || match root_module {
-            Some(module) => check_root(&root, module, loader, &rule_options),
+            Some(module) => check_root(
+                &root,
+                module,
+                loader,
+                &rule_options,
+                options.workspace_for(&root).as_deref(),
+            ),
             None => Vec::new(),
         };
         locate::plan_to_source(findings, project, &mut configuration)
@@ -394,7 +423,13 @@ pub fn with_project<R>(dir: &Path, f: impl FnOnce(&Project) -> R) -> Option<R> {
     let loader = Loader::new(&load);
     let module = loader.module(dir)?;
     let set = ModuleSet::collect(dir, &module, &loader);
-    let project = project::build::build(dir, &module, &set, &loader);
+    let project = project::build::build(
+        dir,
+        &module,
+        &set,
+        &loader,
+        selected_workspace(dir).as_deref(),
+    );
     Some(f(&project))
 }
 
@@ -437,11 +472,19 @@ fn lint_module(
             None => return (Vec::new(), Vec::new(), 0),
         }
     } else {
-        built = Arc::new(build_module(spec.dir.clone(), &spec.files, cwd, overlay));
+        let mut module = build_module(spec.dir.clone(), &spec.files, cwd, overlay);
+        module.apply_root_inputs(&options.root_inputs);
+        built = Arc::new(module);
         &built
     };
     let files = module.files.len();
-    let mut findings = check_root(&spec.dir, module, loader, &options.options_for(&spec.dir));
+    let mut findings = check_root(
+        &spec.dir,
+        module,
+        loader,
+        &options.options_for(&spec.dir),
+        options.workspace_for(&spec.dir).as_deref(),
+    );
     if let Some(named) = &spec.report_only {
         let in_named = |file: &FileRef| {
             file.path.parent() == Some(spec.dir.as_path())

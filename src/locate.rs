@@ -178,7 +178,8 @@ fn point_at_caller(mut finding: Finding) -> Option<Finding> {
 /// planned value. A resource of a called module is shown where the configuration's own lint
 /// shows the same finding (`configuration_findings`, computed on first need), so that a
 /// plan and its configuration agree on the caller's argument; one of a downloaded module
-/// that the configuration's lint does not find is not shown.
+/// that the configuration's lint does not find is not shown. A finding a rule already placed
+/// in the configuration block ([`ResourceInstance::source`]) keeps its place.
 pub fn plan_to_source(
     findings: Vec<Finding>,
     project: &Project,
@@ -232,10 +233,14 @@ pub fn plan_to_source(
         if is_downloaded(&source.file.path) {
             continue; // users do not edit `.terraform/`; nothing of theirs causes it
         }
-        let (file, span) = source_span(planned.resource, source, &finding);
-        finding.related.push(planned_value);
-        finding.file = file;
-        finding.span = span;
+        // A rule that read the configuration block itself (to point inside a nested block
+        // or a string the plan spells differently) has already placed the finding there.
+        if finding.file.path == planned.resource.file.path {
+            let (file, span) = source_span(planned.resource, source, &finding);
+            finding.related.push(planned_value);
+            finding.file = file;
+            finding.span = span;
+        }
         finding.resource_span = Some(source.block.span.clone());
         out.push(finding);
     }

@@ -8,11 +8,12 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use kmslint::finding::LintError;
 use kmslint::finding::LintOutput;
 use kmslint::fix::{FixMode, FixRun};
 use kmslint::lint::{LintOptions, Overlay};
+use kmslint::model::RootInput;
 use kmslint::policy::{FailOn, Policy, PolicyOptions};
 use kmslint::report::terminal::{self, ColorChoice};
 use kmslint::report::{self, Format, RenderOptions};
@@ -140,6 +141,25 @@ struct CheckArgs {
     /// findings from the plan are reported at the matching `.tf` lines.
     #[arg(long, value_name = "DIR")]
     source: Option<PathBuf>,
+    /// Set a root module variable, as `terraform plan -var` does (repeatable; with
+    /// --var-file, later wins, in command-line order, above the module's tfvars files).
+    /// A string-typed variable takes VALUE as it is; other types read it as HCL
+    /// (`--var 'ids=["a"]'`).
+    #[arg(long, value_name = "NAME=VALUE")]
+    var: Vec<String>,
+    /// Read root module variables from FILE, as `terraform plan -var-file` does
+    /// (repeatable; `.tfvars` or `.tfvars.json`).
+    #[arg(long, value_name = "FILE")]
+    var_file: Vec<String>,
+    /// Also read `TF_VAR_<name>` environment variables (below every tfvars file, as in
+    /// Terraform) and `TF_WORKSPACE`. Off by default, so that a shell's leftovers do not
+    /// change results.
+    #[arg(long)]
+    env_vars: bool,
+    /// The workspace `terraform.workspace` evaluates to (default: the one
+    /// `.terraform/environment` records, else unknown).
+    #[arg(long, value_name = "NAME")]
+    workspace: Option<String>,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -157,8 +177,11 @@ const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
@@ -169,7 +192,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(*args),
+        Command::Check(args) => {
+            let order = matches
+                .subcommand_matches("check")
+                .map(variable_order)
+                .unwrap_or_default();
+            check(*args, order)
+        }
         Command::Baseline {
             paths,
             output,
@@ -216,13 +245,14 @@ fn fix_name(fix: FixAvailability) -> &'static str {
 }
 
 fn rules_table() -> String {
+    let w = rules::all().map(|m| m.id.len()).max().unwrap_or(0).max(30);
     let mut s = format!(
-        "{:<30} {:<8} {:<6} {}\n",
+        "{:<w$} {:<8} {:<6} {}\n",
         "RULE", "SEVERITY", "FIX", "SUMMARY"
     );
     for m in rules::all() {
         s.push_str(&format!(
-            "{:<30} {:<8} {:<6} {}\n",
+            "{:<w$} {:<8} {:<6} {}\n",
             m.id,
             m.severity.as_str(),
             m.fix.as_str(),
@@ -246,6 +276,10 @@ fn rules_json() -> String {
                 "peers": m.peer_ids.iter().map(|p| p.id).collect::<Vec<_>>(),
                 "peer_tools": m.peer_ids.iter().map(|p| p.tool.as_str()).collect::<Vec<_>>(),
                 "security_severity": m.security_severity,
+                "cis": m.cis.iter().map(|c| serde_json::json!({
+                    "number": c.number, "versions": c.versions, "assessment": c.assessment.as_str(),
+                })).collect::<Vec<_>>(),
+                "cis_severity": m.cis_severity().map(|s| s.as_str()),
                 "resource_types": m.resource_types,
                 "doc": format!("rules/{}.md", m.id),
             })
@@ -333,7 +367,97 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+/// `--var` and `--var-file` in command-line order (Terraform's precedence: later wins):
+/// `(true, file)` for a file, `(false, assignment)` for an assignment.
+fn variable_order(m: &clap::ArgMatches) -> Vec<(bool, String)> {
+    let mut out: Vec<(usize, bool, String)> = Vec::new();
+    for (id, file) in [("var", false), ("var_file", true)] {
+        if let (Some(indices), Some(values)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            out.extend(indices.zip(values).map(|(i, v)| (i, file, v.clone())));
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, file, v)| (file, v)).collect()
+}
+
+/// The values root modules' variables get from outside their files: `TF_VAR_*` (with
+/// `--env-vars`), then `--var-file` and `--var` in command-line order.
+fn root_inputs(order: &[(bool, String)], env_vars: bool) -> Result<Vec<RootInput>, String> {
+    let mut inputs = Vec::new();
+    if env_vars {
+        let mut env: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| {
+                let name = k.to_str()?.strip_prefix("TF_VAR_")?.to_string();
+                Some((name, v.to_str()?.to_string()))
+            })
+            .collect();
+        env.sort();
+        inputs.extend(
+            env.into_iter()
+                .map(|(name, value)| RootInput::Environment { name, value }),
+        );
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for (is_file, text) in order {
+        if *is_file {
+            let path = PathBuf::from(text);
+            let file = kmslint::read::read_source(&path, &cwd)
+                .map_err(|e| format!("--var-file {text}: {}", e.message))?;
+            let body = kmslint::read::parse_source(&file).map_err(|e| {
+                let at = e
+                    .location
+                    .as_ref()
+                    .map(|(f, span)| {
+                        let p = f.position(span.start);
+                        format!(":{}:{}", p.line, p.column)
+                    })
+                    .unwrap_or_default();
+                format!("--var-file {text}{at}: {}", e.message)
+            })?;
+            inputs.push(RootInput::File(
+                body.attributes
+                    .into_iter()
+                    .map(|attribute| {
+                        let name = attribute.name.clone();
+                        (
+                            name,
+                            kmslint::model::Definition {
+                                file: file.clone(),
+                                attribute,
+                            },
+                        )
+                    })
+                    .collect(),
+            ));
+        } else {
+            let Some((name, value)) = text.split_once('=') else {
+                return Err(format!(
+                    "--var {text}: expected NAME=VALUE (e.g. --var enable_rotation=true)"
+                ));
+            };
+            if name.is_empty() {
+                return Err(format!("--var {text}: the variable name is empty"));
+            }
+            inputs.push(RootInput::Assignment {
+                name: name.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+fn check(args: CheckArgs, variables: Vec<(bool, String)>) -> ExitCode {
+    let root_inputs = match root_inputs(&variables, args.env_vars) {
+        Ok(inputs) => inputs,
+        Err(message) => return usage_error(message),
+    };
+    let workspace = args.workspace.clone().or_else(|| {
+        args.env_vars
+            .then(|| std::env::var("TF_WORKSPACE").ok())
+            .flatten()
+            .filter(|w| !w.is_empty())
+    });
     let select = match resolve_ids(&args.select, "--select") {
         Ok(ids) => ids,
         Err(message) => return usage_error(message),
@@ -434,6 +558,8 @@ fn check(args: CheckArgs) -> ExitCode {
     let options = LintOptions {
         source: args.source.clone(),
         rule_options: Some(&rule_options),
+        root_inputs,
+        workspace,
     };
     let fixing = args.fix || args.diff;
     let run: FixRun = if fixing {
@@ -720,6 +846,10 @@ struct PolicyArgs {
     /// Report `kmslint:ignore` comments that silence nothing (rule `unused-suppression`).
     #[arg(long)]
     report_unused_ignores: bool,
+    /// `cis`: turn on every rule the CIS AWS Foundations Benchmark asks for, at CIS
+    /// severities (see `kmslint rules`); `.kmslint.toml` settings still win.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    profile: Option<kmslint::config::Profile>,
     /// The lowest severity of an unsuppressed finding that makes the exit code 1.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Warning)]
     fail_on: FailOn,
@@ -736,6 +866,7 @@ impl PolicyArgs {
             config: self.config.clone(),
             baseline: self.baseline.clone(),
             report_unused: self.report_unused_ignores,
+            profile: self.profile,
         }
     }
 }

@@ -20,6 +20,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 const ROTATION: &str = "kms-key-rotation-disabled";
+/// Rules added after these fixtures were written, with their own cases in `fixtures/rules/`
+/// (`tests/rules.rs`): a lone recorder here also has no status and no delivery channel, which
+/// `config-recorder-not-recording` reports. Left out of every `check` run here, so that the
+/// fixtures keep testing what they were written for.
+const LATER_RULES: &str = "cis-cmk-change-alarm-missing,cloudtrail-kms-events-excluded,\
+    cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
 const RECORDER: &str = "config-recorder-kms-excluded";
 /// The lifecycle rules (issue 11), known to the report's schema checks.
 const LIFECYCLE: &[&str] = &[
@@ -53,8 +59,12 @@ struct Run {
 
 /// Runs `kmslint ARGS` in `cwd`; fails on a panic or a signal.
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let mut args = args.to_vec();
+    if args.first() == Some(&"check") {
+        args.splice(1..1, ["--ignore", LATER_RULES]);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
+        .args(&args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .output()
@@ -2645,7 +2655,11 @@ fn rules_json_lists_every_rule() {
     assert_eq!(
         ids,
         [
+            "cis-cmk-change-alarm-missing",
+            "cloudtrail-kms-events-excluded",
+            "cloudwatch-cmk-filter-incomplete",
             "config-recorder-kms-excluded",
+            "config-recorder-not-recording",
             "invalid-suppression",
             "kms-deletion-window-short",
             "kms-imported-key-rotation",

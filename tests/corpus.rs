@@ -78,7 +78,8 @@ fn full_parse_of_every_module_never_panics_and_agrees_with_the_structural_check(
                 }
             }
             let module = kmslint::model::Module::build(spec.dir.clone(), parsed, errors);
-            let _ = kmslint::lint::check_root(&spec.dir, &module, &loader, &Default::default());
+            let _ =
+                kmslint::lint::check_root(&spec.dir, &module, &loader, &Default::default(), None);
             disagreements
         })
         .collect();

@@ -264,9 +264,10 @@ fn verdict(plan: &Value) -> Verdict {
 /// `(rule, instance)` for every finding of the two rules, from `instances` (the address of
 /// every instance a finding stands for; findings of several instances at one place are
 /// merged). A finding without `instances` counts by its `address`.
-fn kmslint(cwd: &Path, target: &Path) -> Result<BTreeSet<Key>, String> {
+fn kmslint(cwd: &Path, target: &Path, extra: &[String]) -> Result<BTreeSet<Key>, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))
         .args(["check", "--format", "json"])
+        .args(extra)
         .arg(target)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
@@ -454,7 +455,13 @@ fn kmslint_agrees_with_terraform() {
             let root = plan_path.parent().unwrap();
             let mut inputs = vec![("plan input", repo().to_path_buf(), plan_path.clone())];
             let file_name = plan_path.file_name().unwrap().to_string_lossy();
-            if file_name == "plan.json" {
+            // `plan.X.json` may come with `plan.X.args`: the options Terraform was run with
+            // (`--workspace staging`), for the HCL input of the same configuration.
+            let args_file = plan_path.with_extension("args");
+            let extra: Vec<String> = std::fs::read_to_string(&args_file)
+                .map(|t| t.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            if file_name == "plan.json" || args_file.is_file() {
                 let inside = root.strip_prefix(fixture).unwrap();
                 let root_in_copy = if inside.as_os_str().is_empty() {
                     copy.clone()
@@ -464,7 +471,8 @@ fn kmslint_agrees_with_terraform() {
                 inputs.push(("HCL input", tmp.path().to_path_buf(), root_in_copy));
             }
             for (what, cwd, target) in inputs {
-                let lines = match kmslint(&cwd, &target) {
+                let extra: &[String] = if what == "HCL input" { &extra } else { &[] };
+                let lines = match kmslint(&cwd, &target, extra) {
                     Ok(got) => diff(&verdict, &got),
                     Err(e) => vec![e],
                 };

@@ -448,15 +448,21 @@ fn a_one_line_plan_with_findings_past_column_100000_in_every_format() {
             "{f}"
         );
     }
+    // The same plan almost without padding: the report must not grow with the line.
+    let small_tmp = TempDir::new();
+    let (small, _) = one_line_plan(&small_tmp, 10);
+    let small = small.to_str().unwrap();
     for format in FORMATS {
         let r = run(&["check", "-f", format, path], &[]);
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         assert!(r.stderr.is_empty(), "{format}: {}", r.stderr);
-        // Bounded: a report never carries the line itself.
+        // Bounded: a report never carries the line itself, and is as long as the report of
+        // the short line but for the wider column numbers and paths.
         assert!(!r.stdout.contains(middle), "{format}");
+        let base = run(&["check", "-f", format, small], &[]).stdout.len();
         assert!(
-            r.stdout.len() < plan.len() / 2,
-            "{format}: {} bytes of output for a {}-byte plan",
+            r.stdout.len() < base + 4096,
+            "{format}: {} bytes of output for a {}-byte plan, {base} for a short one",
             r.stdout.len(),
             plan.len()
         );

@@ -40,7 +40,7 @@ fn repo() -> &'static Path {
 /// reference of the project, sorted.
 fn edges(project: &Project) -> Vec<(String, String, String, String)> {
     let mut out: Vec<_> = project
-        .references
+        .references()
         .all()
         .iter()
         .map(|r: &Reference| {
@@ -266,7 +266,7 @@ fn plan_kms_and_config_status_refers_to_its_recorder_in_hcl_and_plan() {
     );
     let span = |project: &Project| {
         let r = project
-            .references
+            .references()
             .all()
             .iter()
             .find(|r| project.resources[r.from].address == status.0)

@@ -293,7 +293,7 @@ pub(super) fn unify_result(v: Value, other: Type) -> EvalResult {
 /// The (key, value) pairs a `for` expression iterates: index and element of a tuple or
 /// list, element and element of a set, key and value of an object or map (lexical key
 /// order). `None` when the collection is unknown.
-fn iteration(v: &Value) -> Result<Option<Vec<(Value, Value)>>, EvalError> {
+pub(super) fn iteration(v: &Value) -> Result<Option<Vec<(Value, Value)>>, EvalError> {
     match &v.kind {
         ValueKind::Unknown => Ok(None),
         ValueKind::Null => Err(EvalError::new(

@@ -72,6 +72,7 @@ pub const SUPPORTED: &[(&str, usize, Option<usize>)] = &[
     ("trim", 2, Some(2)),
     ("trimprefix", 2, Some(2)),
     ("trimspace", 1, Some(1)),
+    ("chomp", 1, Some(1)),
     ("trimsuffix", 2, Some(2)),
     ("upper", 1, Some(1)),
     ("values", 1, Some(1)),
@@ -320,6 +321,14 @@ fn apply(scope: &Scope, name: &str, values: Vec<Value>) -> EvalResult {
         "sensitive" => {
             arity(name, &values, 1)?;
             Ok(values[0].clone())
+        }
+        "chomp" => {
+            arity(name, &values, 1)?;
+            let Some(s) = string_arg(&values[0])? else {
+                return unknown();
+            };
+            // Terraform removes every trailing `\n`, `\r\n` and `\r`.
+            Ok(string(s.trim_end_matches(['\n', '\r']).to_string()))
         }
         "lower" | "upper" | "trimspace" | "title" => {
             arity(name, &values, 1)?;

@@ -691,9 +691,61 @@ impl<'m> Scope<'m> {
                         None => return Ok(false),
                     }
                 }
-                // Directives are lowered (with their strip markers) but not evaluated yet:
-                // an older test pins them as unknown.
-                TemplatePart::If { .. } | TemplatePart::For { .. } => return Ok(false),
+                TemplatePart::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let c = self.eval_in(cond, def)?;
+                    if c.is_null() {
+                        return Err(EvalError::new(
+                            "Invalid template directive: the condition is null",
+                        ));
+                    }
+                    let branch = match c
+                        .to_bool()
+                        .map_err(|_| EvalError::new("Invalid template directive: bool required"))?
+                    {
+                        Some(true) => then,
+                        Some(false) => otherwise,
+                        None => return Ok(false),
+                    };
+                    if origin.is_none() {
+                        origin.clone_from(&c.origin);
+                    }
+                    if !self.template_parts(branch, def, out, origin)? {
+                        return Ok(false);
+                    }
+                }
+                TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                } => {
+                    let coll = self.eval_in(collection, def)?;
+                    let Some(pairs) = collections::iteration(&coll)? else {
+                        return Ok(false);
+                    };
+                    for (k, v) in pairs {
+                        if !self.charge(1) || out.len() > MAX_STRING_BYTES {
+                            return Ok(false);
+                        }
+                        let mut binds = Vec::with_capacity(2);
+                        if let Some(name) = key_var {
+                            binds.push((name.clone(), k));
+                        }
+                        binds.push((value_var.clone(), v));
+                        let frame = Frame {
+                            origin: def.origin.clone(),
+                            binds: &binds,
+                            outer: Some(def),
+                        };
+                        if !self.template_parts(body, &frame, out, origin)? {
+                            return Ok(false);
+                        }
+                    }
+                }
             }
             if out.len() > MAX_STRING_BYTES {
                 return Ok(false);

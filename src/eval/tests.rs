@@ -256,9 +256,21 @@ fn template_with_unknown_interpolation_is_unknown() {
 }
 
 #[test]
-fn template_with_directive_is_unknown() {
-    assert_eq!(k("\"%{if true}yes%{endif}\""), ValueKind::Unknown);
-    assert_eq!(k("\"%{for x in [1]}${x}%{endfor}\""), ValueKind::Unknown);
+fn template_directives() {
+    // Checked with terraform console 1.11.4.
+    assert_eq!(k("\"%{if true}yes%{endif}\""), string("yes"));
+    assert_eq!(k("\"%{if false}yes%{else}no%{endif}\""), string("no"));
+    assert_eq!(k("\"%{for x in [1, 2]}${x},%{endfor}\""), string("1,2,"));
+    assert_eq!(
+        k("\"%{for k, v in {b = 2, a = 1}}${k}=${v};%{endfor}\""),
+        string("a=1;b=2;")
+    );
+    assert_eq!(
+        kind(&[UNKNOWN], "\"%{if var.u}yes%{endif}\""),
+        ValueKind::Unknown
+    );
+    assert!(eval(&[], "\"%{if null}yes%{endif}\"").is_err());
+    assert!(eval(&[], "\"%{if 1}yes%{endif}\"").is_err());
 }
 
 #[test]

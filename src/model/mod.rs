@@ -488,3 +488,92 @@ fn file_name(file: &FileRef) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+/// A value for a root module's variable from outside the module's files, in Terraform's
+/// precedence order (later wins): `TF_VAR_*` environment variables, then the module's own
+/// `terraform.tfvars` / `*.auto.tfvars` files, then `-var-file` and `-var` in command-line
+/// order.
+#[derive(Debug, Clone)]
+pub enum RootInput {
+    /// `TF_VAR_name=value`: below every tfvars file.
+    Environment { name: String, value: String },
+    /// `-var-file FILE`: its assignments, above the module's tfvars files.
+    File(Vec<(String, Definition)>),
+    /// `-var name=value`: above the module's tfvars files.
+    Assignment { name: String, value: String },
+}
+
+impl Clone for Definition {
+    fn clone(&self) -> Definition {
+        Definition {
+            file: self.file.clone(),
+            attribute: self.attribute.clone(),
+        }
+    }
+}
+
+impl Module {
+    /// Applies values given outside the module (see [`RootInput`]). They count only where
+    /// the module is a root: a called module's variables come from its call, and tfvars
+    /// values are ignored there.
+    pub fn apply_root_inputs(&mut self, inputs: &[RootInput]) {
+        for input in inputs {
+            match input {
+                RootInput::Environment { name, value } => {
+                    if self.variables.contains_key(name) && !self.tfvars.contains_key(name) {
+                        let definition = self.raw_value(name, value, "environment variable");
+                        self.tfvars.insert(name.clone(), definition);
+                    }
+                }
+                RootInput::File(assignments) => {
+                    for (name, definition) in assignments {
+                        self.tfvars.insert(name.clone(), definition.clone());
+                    }
+                }
+                RootInput::Assignment { name, value } => {
+                    if self.variables.contains_key(name) {
+                        let definition = self.raw_value(name, value, "-var");
+                        self.tfvars.insert(name.clone(), definition);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A value written on the command line or in the environment, as Terraform reads it: a
+    /// literal string for a variable of type `string` (or without a type), an HCL expression
+    /// for any other type (`-var 'ids=["a","b"]'`, `-var rotate=false`).
+    fn raw_value(&self, name: &str, value: &str, source: &str) -> Definition {
+        let text = format!("{name} = {value}");
+        let shown = if source == "-var" {
+            format!("-var {name}={value}")
+        } else {
+            format!("TF_VAR_{name}")
+        };
+        let file: FileRef = std::sync::Arc::new(crate::source::SourceFile::new(
+            PathBuf::from(&shown),
+            shown,
+            text.clone(),
+            crate::source::Syntax::Hcl,
+        ));
+        let string_typed = self
+            .variables
+            .get(name)
+            .is_none_or(|v| matches!(v.type_name.as_deref(), None | Some("string")));
+        let value_span = name.len() + 3..text.len();
+        let parsed = (!string_typed)
+            .then(|| crate::hcl::parse_hcl(&text, 0).ok())
+            .flatten()
+            .and_then(|body| body.attributes.into_iter().next());
+        let attribute = parsed.unwrap_or_else(|| Attribute {
+            name: name.to_string(),
+            name_span: 0..name.len(),
+            span: 0..text.len(),
+            expr: Expr::new(
+                crate::syntax::ExprKind::String(value.to_string()),
+                value_span,
+            ),
+        });
+        Definition { file, attribute }
+    }
+}

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::config::{Config, ConfigError, FILE_NAME};
+use crate::config::{Config, ConfigError, Profile, FILE_NAME};
 use crate::finding::{LintOutput, Severity, SuppressionKind};
 use crate::paths::canonical;
 use crate::rules::{self, RuleOptions};
@@ -48,6 +48,8 @@ pub struct PolicyOptions {
     pub baseline: Option<PathBuf>,
     /// `--report-unused-ignores`.
     pub report_unused: bool,
+    /// `--profile`: wins over a configuration's `profile`.
+    pub profile: Option<Profile>,
 }
 
 enum Source {
@@ -62,6 +64,7 @@ pub struct Policy {
     source: Source,
     baseline: Option<Baseline>,
     suppress: suppress::Options,
+    profile: Option<Profile>,
     errors: Mutex<Vec<ConfigError>>,
 }
 
@@ -90,6 +93,7 @@ impl Policy {
                 report_unused: options.report_unused,
                 ..suppress::Options::default()
             },
+            profile: options.profile,
             errors: Mutex::new(Vec::new()),
         };
         // Find configuration errors before linting anything.
@@ -180,17 +184,18 @@ impl Policy {
     /// configured severities.
     fn apply_config(&self, out: &mut LintOutput) {
         out.findings.retain_mut(|f| {
+            let rule = f.rule;
             let config = self.config_for(&f.file.path);
-            if !self.enabled(config.as_deref(), f.rule) {
+            let config = config.as_deref();
+            if !self.enabled(config, rule) {
                 return false;
             }
-            let Some(config) = config else {
-                return true;
-            };
-            if config.is_excluded(&canonical(&f.file.path)) {
+            if config.is_some_and(|c| c.is_excluded(&canonical(&f.file.path))) {
                 return false;
             }
-            if let Some(s) = config.severity(f.rule) {
+            // The configured severity, else the profile's.
+            let profile = || self.profile(config)?.severity(rules::find(rule)?);
+            if let Some(s) = config.and_then(|c| c.severity(rule)).or_else(profile) {
                 f.severity = s;
             }
             true
@@ -205,8 +210,14 @@ impl Policy {
         });
     }
 
-    /// Whether a rule's findings are kept under `config`: its `enabled` setting, else the
-    /// rule's default; `--report-unused-ignores` turns `unused-suppression` on.
+    /// The profile in force under `config`: `--profile`, else the configuration's.
+    fn profile(&self, config: Option<&Config>) -> Option<Profile> {
+        self.profile.or(config.and_then(|c| c.profile))
+    }
+
+    /// Whether a rule's findings are kept under `config`: its `enabled` setting, else what
+    /// the profile says, else the rule's default; `--report-unused-ignores` turns
+    /// `unused-suppression` on.
     fn enabled(&self, config: Option<&Config>, rule: &str) -> bool {
         if let Some(setting) = config.and_then(|c| c.enabled_setting(rule)) {
             return setting;
@@ -214,7 +225,12 @@ impl Policy {
         if rule == rules::unused_suppression::META.id {
             return self.suppress.report_unused;
         }
-        rules::find(rule).is_none_or(|m| m.default_enabled)
+        let profile = self.profile(config);
+        rules::find(rule).is_none_or(|m| {
+            profile
+                .and_then(|p| p.enables(m))
+                .unwrap_or(m.default_enabled)
+        })
     }
 
     /// Every file the lint read and may report in, except excluded ones.

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 
 use super::instances::instances_of;
-use super::sources::{canonical_dir, Loader, ModuleSet, MAX_CALL_DEPTH};
+use super::sources::{Loader, ModuleSet, MAX_CALL_DEPTH};
 use super::{CallInstance, Input, ModuleId, ModuleInstance, Note, Project, ResourceInstance};
 use crate::eval::{Bindings, OriginKind, Scope, Value, ValueKind};
 use crate::model::{Module, ModuleCall};
@@ -35,15 +35,19 @@ pub const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Builds the project whose root module is `root` (in `root_dir`); `set` holds the modules
-/// its calls reach (see [`ModuleSet::collect`]).
+/// its calls reach (see [`ModuleSet::collect`]); `workspace` is `terraform.workspace`
+/// (unknown when `None`).
 pub fn build<'a>(
     root_dir: &Path,
     root: &'a Module,
     set: &'a ModuleSet,
     loader: &Loader,
+    workspace: Option<&str>,
 ) -> Project<'a> {
     let root_calls = CallTable::new();
-    let root_scope = Rc::new(Scope::new(root).with_module_outputs(root_calls.resolver()));
+    let mut root_scope = Scope::new(root).with_module_outputs(root_calls.resolver());
+    root_scope.set_workspace(workspace.map(str::to_string));
+    let root_scope = Rc::new(root_scope);
     let mut project = Project {
         input: Input::Hcl {
             root: root_dir.to_path_buf(),
@@ -70,12 +74,14 @@ pub fn build<'a>(
     // Directories being evaluated up each module instance's call chain (a module calling
     // itself stops).
     let mut stacks: HashMap<ModuleId, Vec<PathBuf>> = HashMap::new();
-    stacks.insert(0, vec![canonical_dir(root_dir)]);
+    stacks.insert(0, vec![loader.canonical(root_dir)]);
     let mut queue = vec![0];
     while let Some(id) = queue.pop() {
         let stack = stacks.remove(&id).unwrap_or_default();
         let table = tables.remove(&id).unwrap_or_else(CallTable::new);
-        for (call, child) in instantiate_calls(&project, id, root_dir, set, loader, &stack) {
+        for (call, child) in
+            instantiate_calls(&project, id, root_dir, set, loader, &stack, workspace)
+        {
             let call_id = project.calls.len();
             let child_id = child.map(|(instance, dir, child_calls)| {
                 let child_id = project.modules.len();
@@ -121,7 +127,6 @@ pub fn build<'a>(
             r.resource.block.span.start,
         )
     });
-    project.references = super::references::ReferenceIndex::from_hcl(&project);
     project
 }
 
@@ -296,6 +301,7 @@ fn instantiate_calls<'a>(
     set: &'a ModuleSet,
     loader: &Loader,
     stack: &[PathBuf],
+    workspace: Option<&str>,
 ) -> Vec<(CallInstance<'a>, ChildInstance<'a>)> {
     let parent = &project.modules[id];
     let module: &'a Module = parent.module;
@@ -307,7 +313,7 @@ fn instantiate_calls<'a>(
             .source()
             .filter(|_| stack.len() <= MAX_CALL_DEPTH)
             .and_then(|source| loader.call_dir(root_dir, &parent.module.dir, source, &path))
-            .map(|(dir, _)| canonical_dir(&dir))
+            .map(|(dir, _)| set.canonical(&dir))
             .filter(|dir| !stack.contains(dir))
             .and_then(|dir| set.get(&dir).map(|m| (m, dir)));
         let (list, _) = instances_of(&parent.scope, &Bindings::new(), &call.block.body).into_list();
@@ -321,11 +327,13 @@ fn instantiate_calls<'a>(
             let child = child_module.as_ref().map(|(child, dir)| {
                 let child: &'a Module = child;
                 let child_calls = CallTable::new();
-                let scope = Scope::with_lazy_inputs(
+                let mut scope = Scope::with_lazy_inputs(
                     child,
                     arguments(Rc::downgrade(&parent.scope), call, one.binds.clone()),
                 )
                 .with_module_outputs(child_calls.resolver());
+                // One workspace for the whole configuration.
+                scope.set_workspace(workspace.map(str::to_string));
                 (
                     ModuleInstance {
                         address: address.clone(),

@@ -128,7 +128,7 @@ pub fn build<'a>(
         }
     }
     let index = super::references::ReferenceIndex::from_targets(&project, &defs, written);
-    project.references = index;
+    let _ = project.references.set(index);
     project
 }
 

@@ -65,7 +65,9 @@ pub struct Project<'a> {
     /// configuration on disk (a destroy plan, a `count` that shrank): that block, by the
     /// change's address.
     pub removed_sources: Vec<(String, &'a Resource)>,
-    pub references: ReferenceIndex,
+    /// Built on first use (most projects never ask who refers to what): see
+    /// [`Project::references`].
+    pub(crate) references: std::cell::OnceCell<ReferenceIndex>,
     /// Things the builder could not follow, for the pipeline to report (e.g. a call chain
     /// deeper than the limit).
     pub notes: Vec<Note>,
@@ -171,6 +173,13 @@ impl ResourceInstance<'_> {
 }
 
 impl<'a> Project<'a> {
+    /// The reference index, built from the configuration on first use (a plan's is built
+    /// with the project, from its `configuration` section).
+    pub fn references(&self) -> &ReferenceIndex {
+        self.references
+            .get_or_init(|| ReferenceIndex::from_hcl(self))
+    }
+
     pub fn is_plan(&self) -> bool {
         matches!(self.input, Input::Plan { .. })
     }

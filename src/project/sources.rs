@@ -56,6 +56,9 @@ pub struct Loader<'f> {
     load: &'f (dyn Fn(&Path) -> Option<Module> + Sync),
     cache: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
     manifests: Mutex<HashMap<PathBuf, Manifest>>,
+    /// Directory → canonical directory, resolved once per run (each resolution is a walk
+    /// of system calls over the path's components).
+    canonical: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 impl<'f> Loader<'f> {
@@ -65,18 +68,31 @@ impl<'f> Loader<'f> {
             load,
             cache: Mutex::new(HashMap::new()),
             manifests: Mutex::new(HashMap::new()),
+            canonical: Mutex::new(HashMap::new()),
         }
     }
 
     /// The module in `dir`, read and built once.
     pub fn module(&self, dir: &Path) -> Option<Arc<Module>> {
-        let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let key = self.canonical(dir);
         if let Some(hit) = self.cache.lock().ok()?.get(&key) {
             return hit.clone();
         }
         let loaded = (self.load)(dir).map(Arc::new);
         self.cache.lock().ok()?.insert(key, loaded.clone());
         loaded
+    }
+
+    /// A directory's identity for cycle detection and lookups, resolved once per run.
+    pub fn canonical(&self, dir: &Path) -> PathBuf {
+        if let Some(hit) = self.canonical.lock().ok().and_then(|c| c.get(dir).cloned()) {
+            return hit;
+        }
+        let resolved = canonical_dir(dir);
+        if let Ok(mut cache) = self.canonical.lock() {
+            cache.insert(dir.to_path_buf(), resolved.clone());
+        }
+        resolved
     }
 
     /// Where `terraform init` put the module with this call path (`a.b`) for `root`.
@@ -117,6 +133,8 @@ impl<'f> Loader<'f> {
 pub struct ModuleSet {
     /// By canonical directory.
     modules: HashMap<PathBuf, Arc<Module>>,
+    /// Directories as calls name them → canonical directory.
+    aliases: HashMap<PathBuf, PathBuf>,
 }
 
 impl ModuleSet {
@@ -125,7 +143,7 @@ impl ModuleSet {
     /// values, so this can be decided before anything is evaluated.
     pub fn collect(root_dir: &Path, root: &Module, loader: &Loader) -> ModuleSet {
         let mut set = ModuleSet::default();
-        let mut stack = vec![canonical_dir(root_dir)];
+        let mut stack = vec![loader.canonical(root_dir)];
         set.visit(root_dir, root, loader, &mut Vec::new(), &mut stack);
         set
     }
@@ -147,10 +165,11 @@ impl ModuleSet {
             };
             path.push(call.name.clone());
             if let Some((dir, _)) = loader.call_dir(root_dir, &module.dir, source, path) {
-                let canonical = canonical_dir(&dir);
+                let canonical = loader.canonical(&dir);
                 if !stack.contains(&canonical) {
                     if let Some(child) = loader.module(&dir) {
                         self.modules.insert(canonical.clone(), child.clone());
+                        self.aliases.insert(dir.clone(), canonical.clone());
                         stack.push(canonical);
                         self.visit(root_dir, &child, loader, path, stack);
                         stack.pop();
@@ -162,7 +181,19 @@ impl ModuleSet {
     }
 
     pub fn get(&self, dir: &Path) -> Option<&Module> {
-        self.modules.get(&canonical_dir(dir)).map(|m| m.as_ref())
+        let canonical = match self.aliases.get(dir) {
+            Some(c) => c.clone(),
+            None => canonical_dir(dir),
+        };
+        self.modules.get(&canonical).map(|m| m.as_ref())
+    }
+
+    /// The canonical form of a directory a call of this set names.
+    pub fn canonical(&self, dir: &Path) -> PathBuf {
+        self.aliases
+            .get(dir)
+            .cloned()
+            .unwrap_or_else(|| canonical_dir(dir))
     }
 }
 

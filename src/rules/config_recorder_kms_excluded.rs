@@ -43,6 +43,8 @@ pub static META: RuleMeta = RuleMeta {
     // itself not rotating.
     security_severity: Some("4.0"),
     options: &[],
+    // Narrowed to KMS keys: the recommendation asks for every supported type.
+    cis: super::cis::CONFIG_ALL_REGIONS,
 };
 
 const KMS_TYPE: &str = "AWS::KMS::Key";

@@ -3,6 +3,7 @@
 
 use super::{OptionValue, RuleMeta, RuleOptions};
 use crate::finding::{Finding, Fix, Related, Severity};
+use crate::model::Resource;
 use crate::project::{
     CallId, CallInstance, Node, PlanChange, Project, Reference, ResourceId, ResourceInstance,
     StateDependent,
@@ -53,7 +54,42 @@ impl<'p, 'a> RuleContext<'p, 'a> {
     /// The resource instances that refer to `id`, with the attribute and span of each
     /// reference.
     pub fn referrers(&self, id: ResourceId) -> impl Iterator<Item = &'p Reference> + 'p {
-        self.project.references.referrers(id)
+        self.project.references().referrers(id)
+    }
+
+    /// The references a resource instance makes, with the attribute and span of each.
+    pub fn references_from(&self, id: ResourceId) -> impl Iterator<Item = &'p Reference> + 'p {
+        self.project.references().references_from(id)
+    }
+
+    /// Every resource instance of a type, data sources included.
+    pub fn all_of_type(
+        &self,
+        type_name: &'p str,
+    ) -> impl Iterator<Item = (ResourceId, &'p ResourceInstance<'a>)> + 'p {
+        self.project
+            .resources
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.type_name() == type_name)
+    }
+
+    /// The block a resource instance is written as, where findings about it belong: its own
+    /// block for configuration; for a plan resource, its configuration block when the
+    /// configuration is on disk, else the planned values (spans into the plan file). For a
+    /// plan with its configuration, the values are the plan's and the places the
+    /// configuration's: a rule matches them up itself (nested blocks by position, set
+    /// elements by content), and a finding placed in the configuration stays there.
+    pub fn written(&self, id: ResourceId) -> &'p Resource {
+        let r = &self.project.resources[id];
+        r.source.unwrap_or(r.resource)
+    }
+
+    /// Whether [`RuleContext::written`] is the block the values come from (always, except
+    /// for a plan with its configuration on disk).
+    pub fn written_is_evaluated(&self, id: ResourceId) -> bool {
+        let r = &self.project.resources[id];
+        std::ptr::eq(self.written(id), r.resource)
     }
 
     /// Module call instances whose code was not read (registry modules not downloaded).

@@ -20,4 +20,5 @@ pub static META: RuleMeta = RuleMeta {
     // unseen.
     security_severity: Some("3.0"),
     options: &[],
+    cis: &[],
 };

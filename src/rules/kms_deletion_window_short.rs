@@ -39,6 +39,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // Less time to recover from a mistake; no exposure by itself.
     security_severity: Some("2.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[RuleOption {
         name: "minimum_days",
         doc: "The shortest deletion waiting period accepted without a note (days, 7 to 30). The default, 30, is what AWS uses when `deletion_window_in_days` is not set.",

@@ -31,6 +31,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // A process reminder, not a misconfiguration.
     security_severity: Some("1.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[],
 };
 

@@ -43,6 +43,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // Irreversible loss of access to data once the waiting period ends.
     security_severity: Some("7.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[],
 };
 

@@ -29,6 +29,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // An outage of whatever encrypts with it once applied; reversible.
     security_severity: Some("5.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[],
 };
 

@@ -32,6 +32,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // An outage of whatever encrypts with it, not an exposure.
     security_severity: Some("4.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[],
 };
 

@@ -63,6 +63,7 @@ pub static META: RuleMeta = RuleMeta {
     // in which leaked key material stays useful.
     security_severity: Some("5.5"),
     options: &[],
+    cis: super::cis::KMS_ROTATION,
 };
 
 const ATTR: &str = "enable_key_rotation";

@@ -42,6 +42,8 @@ pub static META: RuleMeta = RuleMeta {
     // A period that breaks the plan or silently does nothing: medium-low; a long period
     // widens the window leaked key material stays useful.
     security_severity: Some("3.5"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[RuleOption {
         name: "maximum_days",
         doc: "The longest rotation period accepted without a warning (days). The default, 365, is the yearly rotation CIS AWS Foundations assumes and AWS's own default period.",

@@ -40,6 +40,8 @@ pub static META: RuleMeta = RuleMeta {
     peer_ids: &[],
     // Not a weakness of the key, a change that fails at apply: low.
     security_severity: Some("2.0"),
+    // Not a CIS AWS Foundations recommendation.
+    cis: &[],
     options: &[],
 };
 

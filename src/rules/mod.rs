@@ -11,10 +11,17 @@
 //! Adding a rule: a file here with a `pub static META: RuleMeta` and a `Rule` impl, its line
 //! in [`RULES`], its doc in `rules/<id>.md`, and its cases in `fixtures/rules/<id>/`.
 
+pub mod cis;
+mod cis_cmk_change_alarm_missing;
+mod cloudtrail;
+mod cloudtrail_kms_events_excluded;
+mod cloudwatch_cmk_filter_incomplete;
 mod config_recorder_kms_excluded;
+mod config_recorder_not_recording;
 mod context;
 pub mod invalid_suppression;
 mod kms_deletion_window_short;
+mod kms_filter;
 mod kms_imported_key_rotation;
 mod kms_key;
 mod kms_key_deletion_planned;
@@ -23,6 +30,7 @@ mod kms_key_disabled_in_use;
 mod kms_key_rotation_disabled;
 mod kms_rotation_period_invalid;
 mod kms_rotation_unsupported;
+mod tri;
 pub mod unused_suppression;
 
 use std::collections::BTreeMap;
@@ -33,7 +41,11 @@ pub use context::{FindingBuilder, RuleContext};
 
 /// Every rule the pipeline runs, in id order.
 pub static RULES: &[&dyn Rule] = &[
+    &cis_cmk_change_alarm_missing::CisCmkChangeAlarmMissing,
+    &cloudtrail_kms_events_excluded::CloudtrailKmsEventsExcluded,
+    &cloudwatch_cmk_filter_incomplete::CloudwatchCmkFilterIncomplete,
     &config_recorder_kms_excluded::ConfigRecorderKmsExcluded,
+    &config_recorder_not_recording::ConfigRecorderNotRecording,
     &kms_deletion_window_short::KmsDeletionWindowShort,
     &kms_imported_key_rotation::KmsImportedKeyRotation,
     &kms_key_deletion_planned::KmsKeyDeletionPlanned,
@@ -122,6 +134,64 @@ pub struct RuleMeta {
     pub security_severity: Option<&'static str>,
     /// Options accepted in `[rules.<id>.options]`.
     pub options: &'static [RuleOption],
+    /// The CIS AWS Foundations Benchmark recommendations the rule checks (all or part of),
+    /// per benchmark version; `--profile cis` turns on every rule with one, at
+    /// [`RuleMeta::cis_severity`].
+    pub cis: &'static [CisRef],
+}
+
+impl RuleMeta {
+    /// The severity under `--profile cis`: `error` when the newest benchmark version that
+    /// has the recommendation assesses it as Automated (a pass/fail control), `warning` when
+    /// Manual; `None` for a rule CIS does not ask for.
+    pub fn cis_severity(&self) -> Option<Severity> {
+        let newest = self
+            .cis
+            .iter()
+            .flat_map(|r| r.versions.iter().map(move |v| (version_key(v), r)))
+            .max_by_key(|(key, _)| *key)?;
+        Some(match newest.1.assessment {
+            CisAssessment::Automated => Severity::Error,
+            CisAssessment::Manual => Severity::Warning,
+        })
+    }
+}
+
+/// `"1.4.0"` → `(1, 4, 0)`; parts that are not numbers count as 0.
+fn version_key(version: &str) -> (u32, u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+/// One CIS AWS Foundations Benchmark recommendation, with the versions that give it this
+/// number and assessment status (domain.md §4.1).
+#[derive(Debug)]
+pub struct CisRef {
+    /// The recommendation's number in these versions, e.g. `"4.7"`.
+    pub number: &'static str,
+    /// Benchmark versions, e.g. `["1.4.0", "1.5.0", "2.0.0"]`.
+    pub versions: &'static [&'static str],
+    pub assessment: CisAssessment,
+}
+
+/// How CIS assesses a recommendation ("Scored" in v1.2.0 is `Automated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CisAssessment {
+    Automated,
+    Manual,
+}
+
+impl CisAssessment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CisAssessment::Automated => "Automated",
+            CisAssessment::Manual => "Manual",
+        }
+    }
 }
 
 /// A typed rule option with its default.

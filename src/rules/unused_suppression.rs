@@ -21,4 +21,5 @@ pub static META: RuleMeta = RuleMeta {
     // unseen.
     security_severity: Some("2.0"),
     options: &[],
+    cis: &[],
 };

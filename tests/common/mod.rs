@@ -24,6 +24,12 @@ pub const LIFECYCLE: &[&str] = &[
     "kms-key-deletion-planned",
     "kms-key-disable-planned",
 ];
+/// Rules added after these fixtures were written, with their own cases in `fixtures/rules/`
+/// (`tests/rules.rs`): a lone recorder here also has no status and no delivery channel, which
+/// `config-recorder-not-recording` reports. Left out of every `check` run here, so that the
+/// fixtures keep testing what they were written for.
+pub const LATER_RULES: &str = "cis-cmk-change-alarm-missing,cloudtrail-kms-events-excluded,\
+    cloudwatch-cmk-filter-incomplete,config-recorder-not-recording";
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -45,8 +51,12 @@ pub struct Run {
 
 /// Runs `kmslint ARGS` in `cwd`; fails on a panic or a signal.
 pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let mut args = args.to_vec();
+    if args.first() == Some(&"check") {
+        args.splice(1..1, ["--ignore", LATER_RULES]);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
+        .args(&args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .output()
