@@ -189,6 +189,18 @@ impl Plan {
     }
 }
 
+/// The character at byte `offset` of `text` (empty at the end): an error's span must lie
+/// in the file and on character boundaries (a one-byte span split a multi-byte character or
+/// ran past the end; found by fuzzing).
+fn char_span(text: &str, offset: usize) -> Span {
+    let mut start = offset.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let len = text[start..].chars().next().map_or(0, char::len_utf8);
+    start..start + len
+}
+
 /// Reads a plan. `Ok(None)` when the file is valid JSON but not a plan.
 pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     let text = file.body_text();
@@ -207,7 +219,8 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
                 format!(
                     "plan JSON is wrapped in other output (the file starts with `{shown}`); write only the output of `terraform show -json PLANFILE` to the file"
                 ),
-                base..base + first_line.len().max(1).min(text.len()),
+                // The whole first line, untrimmed (a trimmed length could end inside a character).
+                base..base + text.lines().next().unwrap_or("").len().max(char_span(text, 0).end),
             ));
         }
         return Ok(None);
@@ -215,7 +228,7 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     let root = json::parse(text).map_err(|e| {
         error(
             format!("invalid plan JSON: {}", e.message),
-            base + e.offset..base + e.offset + 1,
+            shift(&char_span(text, e.offset), base),
         )
     })?;
     let Some(version) = root.get("format_version") else {
