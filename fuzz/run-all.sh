@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs fuzz targets one after another, each for $SECONDS_PER (default 600) seconds, in
 # libFuzzer's fork mode with one job, so a crash, timeout or OOM is saved under
-# artifacts/<target>/ and fuzzing goes on. Logs go to logs/<target>.log.
+# artifacts/<target>/ and fuzzing goes on. Logs go to logs/<target>.log (git-ignored), one
+# line per target to logs/summary.txt. Runs under nice -n 10 (NICE=...) with one rayon thread.
 #
 #   fuzz/run-all.sh [TARGET...]        (default: every target)
 set -uo pipefail
@@ -20,7 +21,7 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   echo "== $t: $(date -u +%FT%TZ)" >> logs/summary.txt
   # One thread for rayon: the machine is shared.
-  RAYON_NUM_THREADS=1 cargo +nightly fuzz run "$t" "corpus/$t" -- \
+  RAYON_NUM_THREADS=1 nice -n "${NICE:-10}" cargo +nightly fuzz run "$t" "corpus/$t" -- \
     -max_total_time="$per" -rss_limit_mb=2048 -timeout=10 -fork=1 \
     -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 "${dict[@]}" \
     > "logs/$t.log" 2>&1

@@ -448,7 +448,13 @@ pub fn with_plan_project<R>(
     let load = |d: &Path| load_module(d, &cwd, &overlay);
     let loader = Loader::new(&load);
     let root = plan_root(plan, source);
-    Ok(Some(with_plan(&parsed, &root, &overlay, &loader, |p, _| f(p))))
+    Ok(Some(with_plan(
+        &parsed,
+        &root,
+        &overlay,
+        &loader,
+        |p, _| f(p),
+    )))
 }
 
 /// Reads, parses and checks one module; returns its reported findings, its errors and the

@@ -15,6 +15,9 @@ mod checks;
 /// What one input may take in a debug build.
 const BUDGET: Duration = Duration::from_secs(20);
 
+/// A fuzz target's check, by name.
+type Check = (&'static str, fn(&[u8]));
+
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/fuzz")
@@ -86,7 +89,7 @@ fn filter_pattern() {
 #[test]
 #[ignore = "needs a local fuzz corpus; see the README's Fuzzing section"]
 fn replay_corpus() {
-    let targets: [(&str, fn(&[u8])); 7] = [
+    let targets: [Check; 7] = [
         ("hcl_module", checks::hcl_module),
         ("tf_json", checks::tf_json),
         ("tfvars", checks::tfvars),

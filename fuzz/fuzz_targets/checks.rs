@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kmslint::finding::LintOutput;
 use kmslint::filter_pattern::{self, events, Match, PatternKind};
+use kmslint::finding::LintOutput;
 use kmslint::fix::{self, FixMode};
 use kmslint::lint::{lint_sources, LintOptions, Overlay};
 use kmslint::policy::{Policy, PolicyOptions};
@@ -54,7 +54,12 @@ fn path(dir: &str, name: &str) -> PathBuf {
 /// `hcl_module`: up to four files of one module (`main.tf`, `variables.tf`,
 /// `terraform.tfvars`, and `child/main.tf`, which the module calls), linted and rendered.
 pub fn hcl_module(data: &[u8]) {
-    let names = ["main.tf", "variables.tf", "terraform.tfvars", "child/main.tf"];
+    let names = [
+        "main.tf",
+        "variables.tf",
+        "terraform.tfvars",
+        "child/main.tf",
+    ];
     let mut files: Vec<(PathBuf, String)> = split(data, names.len())
         .into_iter()
         .zip(names)
@@ -313,12 +318,15 @@ pub fn fix(data: &[u8]) {
     for (path, change) in &run.changes {
         fixed.insert(path.clone(), change.after.clone());
     }
-    let again = fix::fix(&paths, &fixed, &LintOptions::default(), &|_| {}, FixMode::DryRun);
-    let changed: Vec<(&PathBuf, &String)> = again
-        .changes
-        .iter()
-        .map(|(p, c)| (p, &c.after))
-        .collect();
+    let again = fix::fix(
+        &paths,
+        &fixed,
+        &LintOptions::default(),
+        &|_| {},
+        FixMode::DryRun,
+    );
+    let changed: Vec<(&PathBuf, &String)> =
+        again.changes.iter().map(|(p, c)| (p, &c.after)).collect();
     assert!(
         again.summary.fixed == 0 && changed.is_empty(),
         "a second --fix changed {changed:?} after the first produced {:?}",
@@ -372,7 +380,10 @@ pub fn filter_pattern(data: &[u8]) {
         Ok(pattern) => {
             for (event, raw) in [
                 (events::disable_key(), events::DISABLE_KEY),
-                (events::schedule_key_deletion(), events::SCHEDULE_KEY_DELETION),
+                (
+                    events::schedule_key_deletion(),
+                    events::SCHEDULE_KEY_DELETION,
+                ),
             ] {
                 let on_json = pattern.matches_json(&event);
                 let compact = serde_json::to_string(&event).expect("serialise an event");
