@@ -393,7 +393,10 @@ impl Printer {
             match part {
                 Part::Lit(s) => {
                     if heredoc {
-                        let s = s.replace("${", "$${").replace("%{", "%%{").replace('\r', "");
+                        let s = s
+                            .replace("${", "$${")
+                            .replace("%{", "%%{")
+                            .replace('\r', "");
                         // A line that is only the marker would end the heredoc.
                         let s = s.replace("EOT", "E0T");
                         self.out.push_str(&s);
