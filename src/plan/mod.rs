@@ -189,18 +189,6 @@ impl Plan {
     }
 }
 
-/// The character at byte `offset` of `text` (empty at the end): an error's span must lie
-/// in the file and on character boundaries (a one-byte span split a multi-byte character or
-/// ran past the end; found by fuzzing).
-fn char_span(text: &str, offset: usize) -> Span {
-    let mut start = offset.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let len = text[start..].chars().next().map_or(0, char::len_utf8);
-    start..start + len
-}
-
 /// Reads a plan. `Ok(None)` when the file is valid JSON but not a plan.
 pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     let text = file.body_text();
@@ -214,13 +202,14 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     if !trimmed.starts_with('{') {
         if text.contains("\"format_version\"") {
             let first_line = text.lines().next().unwrap_or("").trim();
+            let first_char = text.chars().next().map_or(0, char::len_utf8);
             let shown: String = first_line.chars().take(40).collect();
             return Err(error(
                 format!(
                     "plan JSON is wrapped in other output (the file starts with `{shown}`); write only the output of `terraform show -json PLANFILE` to the file"
                 ),
                 // The whole first line, untrimmed (a trimmed length could end inside a character).
-                base..base + text.lines().next().unwrap_or("").len().max(char_span(text, 0).end),
+                base..base + text.lines().next().unwrap_or("").len().max(first_char),
             ));
         }
         return Ok(None);
@@ -228,7 +217,7 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     let root = json::parse(text).map_err(|e| {
         error(
             format!("invalid plan JSON: {}", e.message),
-            shift(&char_span(text, e.offset), base),
+            shift(&e.span(text), base),
         )
     })?;
     let Some(version) = root.get("format_version") else {
