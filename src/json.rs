@@ -85,6 +85,20 @@ pub struct JsonError {
     pub offset: usize,
 }
 
+impl JsonError {
+    /// The span to show for the error in `input` (the text given to [`parse`]): the character
+    /// at `offset`, empty at the end of the input. Never `offset..offset + 1`: that split a
+    /// multi-byte character or ran past the end of the file (found by fuzzing).
+    pub fn span(&self, input: &str) -> Range<usize> {
+        let mut start = self.offset.min(input.len());
+        while !input.is_char_boundary(start) {
+            start -= 1;
+        }
+        let len = input[start..].chars().next().map_or(0, char::len_utf8);
+        start..start + len
+    }
+}
+
 /// Parses `input` as exactly one JSON value (see the module documentation for details).
 pub fn parse(input: &str) -> Result<JsonValue, JsonError> {
     let mut parser = Parser {

@@ -79,6 +79,19 @@ pub fn lint_paths_with(paths: &[PathBuf], overlay: &Overlay) -> LintOutput {
 /// number of files read.
 type ModuleResult = (Vec<Finding>, Vec<LintError>, Vec<LintError>, usize);
 
+/// Lints files given by path and text only, as if they were on disk: the whole pipeline
+/// (discovery, reading and parsing, module calls through local `source`s, tfvars, evaluation,
+/// every rule) with nothing read from the disk for these paths. Every file is named, so its
+/// findings are reported; a `.json` file that is not a Terraform file (`plan.json`,
+/// `x.tfplan.json`) is read as a plan, with the configuration files of its directory as its
+/// configuration. For fuzzing and for tools that lint generated text; pick paths that do
+/// not exist on disk (the rest of their directories would be read as context).
+pub fn lint_sources(files: &[(PathBuf, String)]) -> LintOutput {
+    let overlay: Overlay = files.iter().cloned().collect();
+    let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    lint(&paths, &overlay, &LintOptions::default())
+}
+
 /// The whole pipeline: discover, read and parse, evaluate, check; modules and plans.
 pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> LintOutput {
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -86,6 +99,20 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
     // A named file that exists only in the overlay (a new, unsaved buffer).
     for path in paths {
         if overlay.contains_key(path) && !path.exists() {
+            let is_plan = path.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                input_syntax(&n).is_none() && n.ends_with(".json")
+            });
+            if is_plan {
+                // A plan that exists only in memory.
+                discovery
+                    .errors
+                    .retain(|e| e.path != path.to_string_lossy());
+                if !discovery.plans.contains(path) {
+                    discovery.plans.push(path.clone());
+                }
+                continue;
+            }
             let dir = match path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -191,7 +218,7 @@ pub fn lint(paths: &[PathBuf], overlay: &Overlay, options: &LintOptions) -> Lint
     let plan_results: Vec<ModuleResult> = discovery
         .plans
         .par_iter()
-        .map(|path| lint_plan(path, &cwd, options, &loader))
+        .map(|path| lint_plan(path, &cwd, overlay, options, &loader))
         .collect();
     let mut out = LintOutput {
         errors: discovery.errors,
@@ -326,8 +353,14 @@ fn project_notes(project: &Project) -> Vec<LintError> {
 
 /// Lints a plan file: its project is checked, and findings are shown in the configuration
 /// when it is on disk.
-fn lint_plan(path: &Path, cwd: &Path, options: &LintOptions, loader: &Loader) -> ModuleResult {
-    let plan = match read_plan(path, cwd) {
+fn lint_plan(
+    path: &Path,
+    cwd: &Path,
+    overlay: &Overlay,
+    options: &LintOptions,
+    loader: &Loader,
+) -> ModuleResult {
+    let plan = match read_plan(path, cwd, overlay) {
         Ok(Some(plan)) => plan,
         Ok(None) => return (Vec::new(), Vec::new(), Vec::new(), 0),
         Err((e, files)) => return (Vec::new(), vec![e], Vec::new(), files),
@@ -335,7 +368,7 @@ fn lint_plan(path: &Path, cwd: &Path, options: &LintOptions, loader: &Loader) ->
     let root = plan_root(path, options.source.as_deref());
     let rule_options = options.options_for(&root);
     let mut notes = Vec::new();
-    let findings = with_plan(&plan, &root, loader, |project, root_module| {
+    let findings = with_plan(&plan, &root, overlay, loader, |project, root_module| {
         let findings = locate::merge_instances(run_rules(project, &rule_options));
         notes = project_notes(project);
         let mut configuration = || match root_module {
@@ -357,10 +390,24 @@ fn lint_plan(path: &Path, cwd: &Path, options: &LintOptions, loader: &Loader) ->
     (findings, Vec::new(), notes, 1)
 }
 
-/// Reads and decodes a plan file. `Ok(None)` for JSON that is not a plan; errors come with
-/// the number of files they count as (0 when unreadable).
-fn read_plan(path: &Path, cwd: &Path) -> Result<Option<crate::plan::Plan>, (LintError, usize)> {
+/// Reads and decodes a plan file (from the overlay when it is there). `Ok(None)` for JSON
+/// that is not a plan; errors come with the number of files they count as (0 when
+/// unreadable).
+fn read_plan(
+    path: &Path,
+    cwd: &Path,
+    overlay: &Overlay,
+) -> Result<Option<crate::plan::Plan>, (LintError, usize)> {
     let display = display_path(path, cwd);
+    if let Some(text) = overlay.get(path) {
+        let source = SourceFile::new(
+            path.to_path_buf(),
+            display,
+            text.clone(),
+            crate::source::Syntax::Json,
+        );
+        return crate::plan::load(&Arc::new(source)).map_err(|e| (e, 1));
+    }
     let bytes = crate::source::read_file(path).map_err(|e| {
         let error = LintError {
             path: display.clone(),
@@ -404,10 +451,11 @@ fn plan_root(path: &Path, source: Option<&Path>) -> PathBuf {
 fn with_plan<R>(
     plan: &crate::plan::Plan,
     root: &Path,
+    overlay: &Overlay,
     loader: &Loader,
     f: impl FnOnce(&Project, Option<&Module>) -> R,
 ) -> R {
-    let has_config = discover::module_files(root)
+    let has_config = crate::read::module_files_with(root, overlay)
         .unwrap_or_default()
         .iter()
         .any(|p| {
@@ -454,14 +502,20 @@ pub fn with_plan_project<R>(
     f: impl FnOnce(&Project) -> R,
 ) -> Result<Option<R>, LintError> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let Some(parsed) = read_plan(plan, &cwd).map_err(|(e, _)| e)? else {
+    let overlay = Overlay::new();
+    let Some(parsed) = read_plan(plan, &cwd, &overlay).map_err(|(e, _)| e)? else {
         return Ok(None);
     };
-    let overlay = Overlay::new();
     let load = |d: &Path| load_module(d, &cwd, &overlay);
     let loader = Loader::new(&load);
     let root = plan_root(plan, source);
-    Ok(Some(with_plan(&parsed, &root, &loader, |p, _| f(p))))
+    Ok(Some(with_plan(
+        &parsed,
+        &root,
+        &overlay,
+        &loader,
+        |p, _| f(p),
+    )))
 }
 
 /// Reads, parses and checks one module; returns its reported findings, its errors and the

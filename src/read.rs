@@ -92,11 +92,38 @@ pub fn parse_source(file: &FileRef) -> Result<Body, LintError> {
 /// Reads and builds a module that is called by another (its errors are not reported: the
 /// directory is reported when it is linted itself).
 pub fn load_module(dir: &Path, cwd: &Path, overlay: &Overlay) -> Option<Module> {
-    let files = discover::module_files(dir).ok()?;
+    let files = module_files_with(dir, overlay).ok()?;
     if files.is_empty() {
         return None;
     }
     Some(build_module(dir.to_path_buf(), &files, cwd, overlay))
+}
+
+/// The input files of the module in `dir`: those on disk and those in the overlay (an
+/// unsaved buffer, or a file that exists only in memory), OpenTofu's shadowing applied.
+/// An error only when the directory cannot be listed and the overlay has nothing in it.
+pub fn module_files_with(dir: &Path, overlay: &Overlay) -> std::io::Result<Vec<PathBuf>> {
+    let mut extra: Vec<PathBuf> = overlay
+        .keys()
+        .filter(|p| p.parent() == Some(dir))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| input_syntax(&n.to_string_lossy()).is_some())
+        })
+        .cloned()
+        .collect();
+    let mut files = match discover::module_files(dir) {
+        Ok(files) => files,
+        Err(e) if extra.is_empty() => return Err(e),
+        Err(_) => Vec::new(),
+    };
+    if extra.is_empty() {
+        return Ok(files);
+    }
+    extra.retain(|p| !files.contains(p));
+    files.extend(extra);
+    files.sort();
+    Ok(discover::drop_shadowed(files))
 }
 
 /// Reads, parses and models the files of one module; read and parse errors are kept in

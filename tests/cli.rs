@@ -2038,14 +2038,16 @@ fn every_fixture_is_tested() {
     // Fixtures are tested here, in tests/policy.rs (suppress-*, config-*, baseline-*), in
     // tests/semantics.rs (plan-*, module-*, repeat-*, …), tests/project.rs, tests/rules.rs
     // (`fixtures/rules/<rule-id>/`) and tests/oracle.rs (oracle, plan-changes,
-    // plan-monitoring: every directory inside them, by listing).
+    // plan-monitoring: every directory inside them, by listing) and tests/fuzz_regressions.rs
+    // (fuzz: every file inside it).
     let source = concat!(
         include_str!("cli.rs"),
         include_str!("policy.rs"),
         include_str!("semantics.rs"),
         include_str!("project.rs"),
         include_str!("rules.rs"),
-        include_str!("oracle.rs")
+        include_str!("oracle.rs"),
+        include_str!("fuzz_regressions.rs")
     );
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {

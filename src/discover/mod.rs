@@ -86,7 +86,7 @@ pub fn module_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// OpenTofu's rule: `x.tofu` shadows `x.tf` and `x.tofu.json` shadows `x.tf.json`.
-fn drop_shadowed(files: Vec<PathBuf>) -> Vec<PathBuf> {
+pub fn drop_shadowed(files: Vec<PathBuf>) -> Vec<PathBuf> {
     let names: BTreeSet<String> = files
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))

@@ -63,16 +63,17 @@ fn is_literal_attribute(block_type: &str, attribute: &str) -> bool {
     )
 }
 
-fn error(e: json::JsonError, base: usize) -> ParseError {
+fn error(e: json::JsonError, text: &str, base: usize) -> ParseError {
+    let span = e.span(text);
     ParseError {
         message: e.message,
-        span: base + e.offset..base + e.offset + 1,
+        span: base + span.start..base + span.end,
     }
 }
 
 /// Parses a `.tf.json` file.
 pub fn parse_config(text: &str, base: usize) -> Result<Body, ParseError> {
-    let root = json::parse(text).map_err(|e| error(e, base))?;
+    let root = json::parse(text).map_err(|e| error(e, text, base))?;
     let lower = JsonLower {
         base,
         literal: false,
@@ -115,7 +116,7 @@ pub fn lower_values(value: &JsonValue) -> Body {
 
 /// Parses a `.tfvars.json` file: one object whose members are literal variable values.
 pub fn parse_tfvars(text: &str, base: usize) -> Result<Body, ParseError> {
-    let root = json::parse(text).map_err(|e| error(e, base))?;
+    let root = json::parse(text).map_err(|e| error(e, text, base))?;
     let lower = JsonLower {
         base,
         literal: false,

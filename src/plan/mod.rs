@@ -202,12 +202,14 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     if !trimmed.starts_with('{') {
         if text.contains("\"format_version\"") {
             let first_line = text.lines().next().unwrap_or("").trim();
+            let first_char = text.chars().next().map_or(0, char::len_utf8);
             let shown: String = first_line.chars().take(40).collect();
             return Err(error(
                 format!(
                     "plan JSON is wrapped in other output (the file starts with `{shown}`); write only the output of `terraform show -json PLANFILE` to the file"
                 ),
-                base..base + first_line.len().max(1).min(text.len()),
+                // The whole first line, untrimmed (a trimmed length could end inside a character).
+                base..base + text.lines().next().unwrap_or("").len().max(first_char),
             ));
         }
         return Ok(None);
@@ -215,7 +217,7 @@ pub fn load(file: &FileRef) -> Result<Option<Plan>, LintError> {
     let root = json::parse(text).map_err(|e| {
         error(
             format!("invalid plan JSON: {}", e.message),
-            base + e.offset..base + e.offset + 1,
+            shift(&e.span(text), base),
         )
     })?;
     let Some(version) = root.get("format_version") else {
