@@ -2039,7 +2039,7 @@ fn every_fixture_is_tested() {
     // tests/semantics.rs (plan-*, module-*, repeat-*, …), tests/project.rs, tests/rules.rs
     // (`fixtures/rules/<rule-id>/`) and tests/oracle.rs (oracle, plan-changes,
     // plan-monitoring: every directory inside them, by listing) and tests/fuzz_regressions.rs
-    // (fuzz: every file inside it).
+    // (fuzz: every file inside it), tests/corpus.rs (corpus-findings.txt).
     let source = concat!(
         include_str!("cli.rs"),
         include_str!("policy.rs"),
@@ -2047,7 +2047,8 @@ fn every_fixture_is_tested() {
         include_str!("project.rs"),
         include_str!("rules.rs"),
         include_str!("oracle.rs"),
-        include_str!("fuzz_regressions.rs")
+        include_str!("fuzz_regressions.rs"),
+        include_str!("corpus.rs")
     );
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
