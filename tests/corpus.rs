@@ -14,6 +14,8 @@ use std::process::Command;
 
 use rayon::prelude::*;
 
+mod common;
+
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
     if dir.is_dir() {
@@ -189,18 +191,9 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 #[test]
 fn fix_on_a_copy_of_the_corpus_edits_only_fixed_lines_and_is_idempotent() {
     let Some(dir) = corpus() else { return };
-    let temp = std::env::temp_dir().join(format!("kmslint-corpus-fix-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&temp);
-    let copy = temp.join("realworld");
+    let temp = common::TempDir::new();
+    let copy = temp.path().join("realworld");
     copy_tree(&dir, &copy);
-    // Removed at the end, or by the next run when this one fails.
-    struct Cleanup(PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    let _cleanup = Cleanup(temp.clone());
     let before = snapshot(&copy);
     let kmslint = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_kmslint"))

@@ -73,9 +73,8 @@ pub fn module_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let name = entry.file_name();
         // The listing's file type needs no stat; only a symlink is resolved.
         let is_file = match entry.file_type() {
-            Ok(t) if t.is_symlink() => entry.path().is_file(),
-            Ok(t) => t.is_file(),
-            Err(_) => entry.path().is_file(),
+            Ok(t) if !t.is_symlink() => t.is_file(),
+            _ => entry.path().is_file(),
         };
         if is_file && input_syntax(&name.to_string_lossy()).is_some() {
             files.push(dir.join(name));
